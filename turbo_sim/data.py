@@ -6,23 +6,23 @@
 __all__ = ['EventFileError', 'save_events', 'load_events', 'read_provenance', 'link_shards', 'split_indices', 'load_splits',
            'Normaliser', 'EventBatches']
 
-# %% ../nbs/03_data.ipynb #db22bed7
+# %% ../nbs/03_data.ipynb #f6001912
 import json
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import h5py
 
-# %% ../nbs/03_data.ipynb #ee50829a
+# %% ../nbs/03_data.ipynb #56f41e95
 class EventFileError(ValueError):
     "An event file that cannot be read as tt̄ events: the message names the file, the dataset and what was expected"
 
-# %% ../nbs/03_data.ipynb #d609a4d6
+# %% ../nbs/03_data.ipynb #e616820a
 def _attr(value):
     "An HDF5-storable attribute: numbers and strings as they are, anything else as JSON"
     return value if isinstance(value, (str, int, float, np.integer, np.floating)) else json.dumps(value, default=str)
 
-# %% ../nbs/03_data.ipynb #3573ab34
+# %% ../nbs/03_data.ipynb #c527b960
 def save_events(path, # file to write (replaced atomically)
                 z, # parton-level events (N, 24)
                 x, # detector-level events (N, 24)
@@ -41,7 +41,7 @@ def save_events(path, # file to write (replaced atomically)
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #b4ac5e2f
+# %% ../nbs/03_data.ipynb #57cb510d
 def _validate(arr, name, path):
     "Check one event array: (N, 24), N > 0, finite; raise `EventFileError` naming `path` and `name` otherwise"
     if arr.ndim != 2 or arr.shape[1] != 24:
@@ -56,7 +56,7 @@ def _validate(arr, name, path):
 def _same_length(z, x, path):
     if len(z) != len(x): raise EventFileError(f"{path}: datasets 'FDL' and 'ROL' must hold the same number of events; found {len(z)} and {len(x)}.")
 
-# %% ../nbs/03_data.ipynb #e67a0d34
+# %% ../nbs/03_data.ipynb #9a6c7a22
 def _check_virtual_sources(f, name, path):
     "Raise `EventFileError` if dataset `name` is virtual and one of its source files is missing"
     ds = f[name]
@@ -67,7 +67,7 @@ def _check_virtual_sources(f, name, path):
         if not src_path.exists():
             raise EventFileError(f"{path}: dataset '{name}' is virtual and its source file {src_path} is missing; expected every shard beside the file.")
 
-# %% ../nbs/03_data.ipynb #d59ec83a
+# %% ../nbs/03_data.ipynb #f28c8f9a
 def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
                 dtype=np.float32, # float type of the returned arrays
                ):
@@ -85,7 +85,7 @@ def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
     _same_length(*arrays, path)
     return tuple(arrays)
 
-# %% ../nbs/03_data.ipynb #7a45fb92
+# %% ../nbs/03_data.ipynb #cfce8a86
 def read_provenance(path):
     "The attributes of an event file, JSON values decoded"
     def decode(v):
@@ -96,7 +96,7 @@ def read_provenance(path):
         return v.item() if isinstance(v, np.generic) else v
     with h5py.File(path, 'r') as f: return {k: decode(v) for k, v in f.attrs.items()}
 
-# %% ../nbs/03_data.ipynb #de699311
+# %% ../nbs/03_data.ipynb #b2ccae06
 def link_shards(path, # the virtual file to write
                 shards, # shard files, in order, each with FDL and ROL
                 n_events=None, # use the first n_events of the concatenation (all if None)
@@ -124,7 +124,7 @@ def link_shards(path, # the virtual file to write
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #df86f074
+# %% ../nbs/03_data.ipynb #32fd0542
 def split_indices(n:int, # number of events
                   fractions=(0.8, 0.1, 0.1), # train, validation, test
                   seed:int=0, # permutation seed
@@ -137,17 +137,17 @@ def split_indices(n:int, # number of events
     n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
     return dict(train=perm[:n_train], val=perm[n_train:n_train + n_val], test=perm[n_train + n_val:])
 
-# %% ../nbs/03_data.ipynb #b35b786e
+# %% ../nbs/03_data.ipynb #08a510df
 def load_splits(path, fractions=(0.8, 0.1, 0.1), seed:int=0):
     "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}` from an event file (see `split_indices`)"
     z, x = load_events(path)
     return {k: (z[i], x[i]) for k, i in split_indices(len(z), fractions, seed).items()}
 
-# %% ../nbs/03_data.ipynb #7696f58e
+# %% ../nbs/03_data.ipynb #5f411544
 class Normaliser:
-    "Standardise z and x with means and scales (24,) fitted on training events"
+    "Standardise z and x with means and scales, (1,) or (D,), fitted on training events"
     def __init__(self, z_mean, z_std, x_mean, x_std):
-        self.z_mean, self.z_std, self.x_mean, self.x_std = (np.broadcast_to(np.asarray(v, dtype=np.float64), (24,)).copy() for v in (z_mean, z_std, x_mean, x_std))
+        self.z_mean, self.z_std, self.x_mean, self.x_std = (np.atleast_1d(np.asarray(v, dtype=np.float64)).copy() for v in (z_mean, z_std, x_mean, x_std))
         if np.any(self.z_std <= 0) or np.any(self.x_std <= 0): raise ValueError('Normaliser: every standard deviation must be positive.')
 
     @classmethod
@@ -164,17 +164,17 @@ class Normaliser:
             mean, std = (torch.as_tensor(a, dtype=v.dtype, device=v.device) for a in (mean, std))
         return v * std + mean if inverse else (v - mean) / std
 
-    def norm_z(self, z): "Standardise z (..., 24)"; return self._apply(z, self.z_mean, self.z_std, False)
-    def norm_x(self, x): "Standardise x (..., 24)"; return self._apply(x, self.x_mean, self.x_std, False)
-    def denorm_z(self, z): "Back to GeV: z (..., 24)"; return self._apply(z, self.z_mean, self.z_std, True)
-    def denorm_x(self, x): "Back to GeV: x (..., 24)"; return self._apply(x, self.x_mean, self.x_std, True)
+    def norm_z(self, z): "Standardise z (..., D)"; return self._apply(z, self.z_mean, self.z_std, False)
+    def norm_x(self, x): "Standardise x (..., D)"; return self._apply(x, self.x_mean, self.x_std, False)
+    def denorm_z(self, z): "Back to GeV: z (..., D)"; return self._apply(z, self.z_mean, self.z_std, True)
+    def denorm_x(self, x): "Back to GeV: x (..., D)"; return self._apply(x, self.x_mean, self.x_std, True)
 
-    def state_dict(self): "The four arrays (24,), by name"; return dict(z_mean=self.z_mean, z_std=self.z_std, x_mean=self.x_mean, x_std=self.x_std)
+    def state_dict(self): "The four arrays, (1,) or (D,), by name"; return dict(z_mean=self.z_mean, z_std=self.z_std, x_mean=self.x_mean, x_std=self.x_std)
     @classmethod
     def from_state_dict(cls, d): "Rebuild from `state_dict` (arrays or tensors)"; return cls(*(np.asarray(d[k], dtype=np.float64) for k in ('z_mean', 'z_std', 'x_mean', 'x_std')))
     def __repr__(self): return f'Normaliser(z: {self.z_mean.mean():.3g} ± {self.z_std.mean():.3g}, x: {self.x_mean.mean():.3g} ± {self.x_std.mean():.3g} GeV)'
 
-# %% ../nbs/03_data.ipynb #cc4ac1bd
+# %% ../nbs/03_data.ipynb #edc668a2
 class EventBatches:
     "Iterate over an epoch of batches `(z, x)` of tensors (B, 24), paired or with x shuffled against z"
     def __init__(self, z, x, batch_size:int, paired:bool=True, generator=None, drop_last:bool=True):

@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'StochasticMap', 'Encoder', 'Decoder', 'Critic', 'TurboSim']
 
-# %% ../nbs/04_models.ipynb #e8083a17
+# %% ../nbs/04_models.ipynb #ea9698dc
 import numpy as np
 import torch
 from torch import nn
 from .data import Normaliser
 
-# %% ../nbs/04_models.ipynb #2ddc8f9c
+# %% ../nbs/04_models.ipynb #8a76e44a
 ACTIVATIONS = dict(relu=nn.ReLU, leaky_relu=lambda: nn.LeakyReLU(0.2), elu=nn.ELU, silu=nn.SiLU, tanh=nn.Tanh, gelu=nn.GELU)
 
 def mlp(widths, # layer sizes, input first, output last
@@ -26,12 +26,12 @@ def mlp(widths, # layer sizes, input first, output last
         if i < len(widths) - 2: layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
-# %% ../nbs/04_models.ipynb #881ba5ce
+# %% ../nbs/04_models.ipynb #01318ab3
 class StochasticMap(nn.Module):
     "An MLP applied to its input plus Gaussian noise: v (B, widths[0]) -> (B, widths[-1])"
     def __init__(self, widths, activation='relu', noise:float=0.05, noise_dim:int=0):
         super().__init__()
-        self.noise, self.noise_dim = noise, noise_dim
+        self.noise, self.noise_dim, self.in_dim, self.out_dim = noise, noise_dim, widths[0], widths[-1]
         self.net = mlp((widths[0] + noise_dim, *widths[1:]), activation)
 
     def forward(self, v):
@@ -39,7 +39,7 @@ class StochasticMap(nn.Module):
         if self.noise_dim > 0: v = torch.cat([v, torch.randn(*v.shape[:-1], self.noise_dim, dtype=v.dtype, device=v.device)], -1)
         return self.net(v)
 
-# %% ../nbs/04_models.ipynb #a7be65d9
+# %% ../nbs/04_models.ipynb #d662c3ef
 class Encoder(StochasticMap):
     "Unfolding q_phi(z|x): detector-level x (B, 24) -> parton-level z~ (B, 24), normalised units"
     def __init__(self, widths=(24, 256, 128, 64, 24), activation='relu', noise=0.05, noise_dim=0): super().__init__(widths, activation, noise, noise_dim)
@@ -56,7 +56,7 @@ class Critic(nn.Module):
         self.net = mlp(widths, activation)
     def forward(self, v): return self.net(v).squeeze(-1)
 
-# %% ../nbs/04_models.ipynb #99423135
+# %% ../nbs/04_models.ipynb #17bcaa17
 class TurboSim(nn.Module):
     "Encoder (x -> z) and decoder (z -> x) with the normaliser that maps GeV to network units"
     def __init__(self, normaliser:Normaliser, encoder:Encoder=None, decoder:Decoder=None):
@@ -80,20 +80,20 @@ class TurboSim(nn.Module):
         return x_tilde, self.encode(x_tilde)
 
     @torch.no_grad()
-    def _in_gev(self, v, fn, norm_in, denorm_out, batch_size):
+    def _in_gev(self, v, fn, in_dim, norm_in, denorm_out, batch_size):
         as_numpy = not torch.is_tensor(v)
         device = self.z_mean.device
         v = torch.as_tensor(np.asarray(v) if as_numpy else v, dtype=torch.float32)
-        if v.ndim != 2 or v.shape[1] != 24: raise ValueError(f'expected events of shape (N, 24); got {tuple(v.shape)}.')
+        if v.ndim != 2 or v.shape[1] != in_dim: raise ValueError(f'expected events of shape (N, {in_dim}); got {tuple(v.shape)}.')
         out = torch.cat([denorm_out(fn(norm_in(v[i:i + batch_size].to(device)))).cpu() for i in range(0, len(v), batch_size)]) if len(v) else v.clone()
         return out.numpy() if as_numpy else out
 
     def unfold(self, x, batch_size:int=65536):
         "Parton-level z (N, 24) in GeV drawn from q(z|x) for detector-level `x` (N, 24) in GeV"
         nz = lambda v: (v - self.x_mean) / self.x_std
-        return self._in_gev(x, self.encode, nz, lambda v: v * self.z_std + self.z_mean, batch_size)
+        return self._in_gev(x, self.encode, self.encoder.in_dim, nz, lambda v: v * self.z_std + self.z_mean, batch_size)
 
     def simulate(self, z, batch_size:int=65536):
         "Detector-level x (N, 24) in GeV drawn from p(x|z) for parton-level `z` (N, 24) in GeV"
         nz = lambda v: (v - self.z_mean) / self.z_std
-        return self._in_gev(z, self.decode, nz, lambda v: v * self.x_std + self.x_mean, batch_size)
+        return self._in_gev(z, self.decode, self.decoder.in_dim, nz, lambda v: v * self.x_std + self.x_mean, batch_size)
