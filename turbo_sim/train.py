@@ -7,7 +7,7 @@ __all__ = ['HISTORY_FIELDS', 'train_cli', 'TrainConfig', 'build_model', 'build_o
            'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'TrainingDiverged', 'train_step',
            'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
-# %% ../nbs/06_training.ipynb #d7025368
+# %% ../nbs/06_training.ipynb #9c6d998f
 import csv, json, math, os, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from .data import Normaliser, EventBatches, load_splits
 from .models import Encoder, Decoder, TurboSim
 from .losses import LossWeights, PRESETS, TERMS, make_critics, passes, turbo_loss, critics_loss
 
-# %% ../nbs/06_training.ipynb #62530887
+# %% ../nbs/06_training.ipynb #86c999c6
 @dataclass(frozen=True)
 class TrainConfig:
     "Everything that defines a training run"
@@ -77,7 +77,7 @@ class TrainConfig:
         conv = lambda v: tuple(conv(i) for i in v) if isinstance(v, list) else v
         return cls(**{k: conv(v) for k, v in d.items()})
 
-# %% ../nbs/06_training.ipynb #b567442f
+# %% ../nbs/06_training.ipynb #bb9d5386
 def build_model(cfg:TrainConfig, normaliser:Normaliser) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
     torch.manual_seed(cfg.seed)
@@ -91,14 +91,14 @@ def build_optimisers(cfg, model, critics):
     opt_c = torch.optim.Adam(critics.parameters(), lr=cfg.critic_lr, betas=cfg.critic_betas, weight_decay=cfg.critic_weight_decay) if len(critics) else None
     return opt_g, opt_c
 
-# %% ../nbs/06_training.ipynb #3a2844e5
+# %% ../nbs/06_training.ipynb #06c8846c
 def learning_rate_factor(cfg, epoch):
     "Multiplier of the learning rates during `epoch` (0-based)"
     if cfg.schedule == 'constant': return 1.0
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
-# %% ../nbs/06_training.ipynb #217c1bb1
+# %% ../nbs/06_training.ipynb #db911e20
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
@@ -110,7 +110,7 @@ def validation_ks(model, z_val, x_val):
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
-# %% ../nbs/06_training.ipynb #0ca0976d
+# %% ../nbs/06_training.ipynb #654e36c8
 def save_checkpoint(path, state:dict):
     "Write `state` to `path` atomically"
     path = Path(path); tmp_path = path.with_name(path.name + '.tmp')
@@ -123,7 +123,7 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint')
     return torch.load(path, map_location=map_location, weights_only=True)
 
-# %% ../nbs/06_training.ipynb #936253e2
+# %% ../nbs/06_training.ipynb #6d44c607
 def load_model(path, device='cpu') -> TurboSim:
     "The `TurboSim` of a checkpoint (last, best or exported), in eval mode, ready for `unfold` and `simulate` in GeV"
     ckpt = load_checkpoint(path)
@@ -133,11 +133,11 @@ def load_model(path, device='cpu') -> TurboSim:
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/06_training.ipynb #ed75516f
+# %% ../nbs/06_training.ipynb #299fa94a
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite"
 
-# %% ../nbs/06_training.ipynb #4f937b9d
+# %% ../nbs/06_training.ipynb #34d75793
 def _rng_state(gens):
     state = dict(torch=torch.get_rng_state(), **{f'gen_{k}': g.get_state() for k, g in gens.items()})
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -148,7 +148,7 @@ def _set_rng_state(state, gens):
     for k, g in gens.items(): g.set_state(state[f'gen_{k}'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/06_training.ipynb #413d1910
+# %% ../nbs/06_training.ipynb #6f8daad9
 def _check_finite(losses:dict, epoch, step, out, what):
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -156,7 +156,7 @@ def _check_finite(losses:dict, epoch, step, out, what):
         note = f'the last good checkpoint {last} is intact' if last.exists() else 'no checkpoint had been written yet'
         raise TrainingDiverged(f'{what} loss is not finite at epoch {epoch + 1}, step {step + 1}: {bad}; training stopped and {note}.')
 
-# %% ../nbs/06_training.ipynb #8ad9416b
+# %% ../nbs/06_training.ipynb #8718a184
 def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, autocast):
     "One critic update (or `cfg.critic_steps`) and one generator update; returns the losses as floats"
     z, x = batch; zm, xm = marginal
@@ -175,7 +175,7 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
     return logs
 
-# %% ../nbs/06_training.ipynb #afeb4011
+# %% ../nbs/06_training.ipynb #58a197b9
 def _prepare(cfg, data):
     "Splits in GeV, the normaliser fitted on training events, and normalised training tensors"
     splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
@@ -187,7 +187,7 @@ def _prepare(cfg, data):
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
     return normaliser, tensors, (np.asarray(z_val), np.asarray(x_val))
 
-# %% ../nbs/06_training.ipynb #755bc8a0
+# %% ../nbs/06_training.ipynb #29ba8ab7
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
@@ -199,7 +199,7 @@ def _write_history(out, history):
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
-# %% ../nbs/06_training.ipynb #7c66f411
+# %% ../nbs/06_training.ipynb #433dba80
 def train(cfg:TrainConfig, # the run
           out, # output folder: config.json, last.pt, best.pt, history.csv, history.png
           resume:bool=False, # continue the run found in `out` (its config must match, `epochs` may grow)
@@ -234,6 +234,7 @@ def train(cfg:TrainConfig, # the run
     paired = EventBatches(z_tr, x_tr, cfg.batch_size, paired=cfg.paired, generator=gens['pairs'])
     marginal = EventBatches(z_tr, x_tr, cfg.batch_size, paired=False, generator=gens['marginal'])
     n_steps = min(len(paired), cfg.max_steps) if cfg.max_steps else len(paired)
+    if n_steps == 0: raise ValueError(f"the training split holds {len(z_tr)} events, fewer than one batch of 'batch_size' = {cfg.batch_size}.")
     model.train()
     for epoch in range(start, cfg.epochs):
         factor = learning_rate_factor(cfg, epoch)
@@ -265,7 +266,7 @@ def train(cfg:TrainConfig, # the run
         _write_history(out, history)
     return model
 
-# %% ../nbs/06_training.ipynb #ce4d9bb0
+# %% ../nbs/06_training.ipynb #2d0b69a6
 def plot_history(history, path=None):
     "Loss terms and the validation KS sum per epoch; saved to `path` if given"
     import matplotlib; import matplotlib.pyplot as plt
@@ -280,21 +281,21 @@ def plot_history(history, path=None):
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
 
-# %% ../nbs/06_training.ipynb #8fd67627
+# %% ../nbs/06_training.ipynb #005992c5
 def toy_joint(n, rng, noise=0.05):
     "Toy pairs: z ~ N(0, 1)^4 and x = f(z) + `noise` N(0, 1), f nonlinear and invertible; (n, 4) each"
     z = rng.normal(size=(n, 4))
     f = np.stack([z[:, 0] + 0.3 * z[:, 1]**2, 2 * np.tanh(z[:, 1]), z[:, 2] * np.exp(0.3 * z[:, 0]), z[:, 3]**3 / 3 + z[:, 3]], 1)
     return z, f + noise * rng.normal(size=f.shape)
 
-# %% ../nbs/06_training.ipynb #7691d1f8
+# %% ../nbs/06_training.ipynb #79631651
 def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
                                  max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
-# %% ../nbs/06_training.ipynb #e500d1ac
+# %% ../nbs/06_training.ipynb #292ce4b3
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs

@@ -1,0 +1,32 @@
+"The repository keeps its promises: the README shows the commands CI runs, the layout is nbdev's."
+from pathlib import Path
+import configparser
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands():
+    text = (ROOT/'README.md').read_text()
+    return [l.strip() for l in text.splitlines() if l.strip().startswith('python3 -m venv')]
+
+
+def test_readme_shows_main_and_test_commands():
+    cmds = readme_commands()
+    assert len(cmds) == 2, cmds
+    assert any('nbdev_test' in c and 'pytest' in c for c in cmds)
+    assert any('nbdev_test' not in c for c in cmds)
+
+
+def test_ci_runs_the_readme_test_command():
+    test_cmd = next(c for c in readme_commands() if 'nbdev_test' in c)
+    tests_part = test_cmd[test_cmd.index('nbdev_test'):]
+    ci = (ROOT/'.ci'/'run').read_text().splitlines()
+    assert tests_part in [l.strip() for l in ci if not l.strip().startswith('#')], 'the last step of .ci/run must be the README test command'
+
+
+def test_layout():
+    for p in ('settings.ini', 'setup.py', 'nbs', 'turbo_sim', '_quarto.yml', 'tests', 'README.md', 'LICENSE', '.gitignore', '.ci/run', 'nbs/index.ipynb'):
+        assert (ROOT/p).exists(), p
+    assert (ROOT/'nbs'/'_quarto.yml').resolve() == (ROOT/'_quarto.yml').resolve()
+    cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
+    assert cfg['DEFAULT']['license'] == 'apache2' and 'Apache License' in (ROOT/'LICENSE').read_text()
+    assert set(cfg['DEFAULT']['tst_flags'].split()) >= {'slow', 'gpu'}
