@@ -19,7 +19,7 @@ def bench_training(device, steps, cfg):
     g = torch.Generator().manual_seed(0)
     z, x = torch.randn(20_000, 24, generator=g), torch.randn(20_000, 24, generator=g)
     model = build_model(cfg, Normaliser(0, 1, 0, 1)).to(device)
-    critics = make_critics(weights, cfg.critic_widths, cfg.activation).to(device)
+    critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial).to(device)
     opt_g, opt_c = build_optimisers(cfg, model, critics)
     no_autocast = lambda: torch.autocast('cpu', enabled=False)
     def batch(i):

@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['DISTANCES', 'ADVERSARIAL', 'TERMS', 'SYMBOLS', 'PRESETS', 'CRITIC_SPACE', 'DIRECT', 'REVERSE', 'OUTPUT_OF', 'REACHES',
            'distance', 'loss_z_tilde', 'loss_x_hat', 'loss_x_tilde', 'loss_z_hat', 'gradient_penalty',
-           'critic_objective', 'generator_objective', 'adv_z_tilde', 'adv_x_hat', 'adv_x_tilde', 'adv_z_hat',
-           'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss']
+           'critic_objective', 'generator_objective', 'sliced_wasserstein', 'adv_z_tilde', 'adv_x_hat', 'adv_x_tilde',
+           'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss']
 
-# %% ../nbs/05_losses.ipynb #c4684fb4
+# %% ../nbs/05_losses.ipynb #d1a007c3
 from dataclasses import dataclass, asdict, replace, fields
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .models import Critic
 
-# %% ../nbs/05_losses.ipynb #62c8e373
+# %% ../nbs/05_losses.ipynb #752317a4
 DISTANCES = ('mse', 'l1')
 
 def distance(target, prediction, kind:str='mse'):
@@ -24,14 +24,14 @@ def distance(target, prediction, kind:str='mse'):
     if kind == 'l1': return F.l1_loss(prediction, target)
     raise ValueError(f"'kind' must be one of {DISTANCES}; got {kind!r}.")
 
-# %% ../nbs/05_losses.ipynb #fc51a30f
+# %% ../nbs/05_losses.ipynb #0fbab17f
 def loss_z_tilde(z, z_tilde, kind='mse'): "L_z~: paired parton-level `z` vs the unfolded z~ = E(x), (B, 24) each"; return distance(z, z_tilde, kind)
 def loss_x_hat(x, x_hat, kind='mse'): "L_x^: detector-level `x` vs its reconstruction x^ = D(E(x)), (B, 24) each"; return distance(x, x_hat, kind)
 def loss_x_tilde(x, x_tilde, kind='mse'): "L_x~: paired detector-level `x` vs the simulated x~ = D(z), (B, 24) each"; return distance(x, x_tilde, kind)
 def loss_z_hat(z, z_hat, kind='mse'): "L_z^: parton-level `z` vs its reconstruction z^ = E(D(z)), (B, 24) each"; return distance(z, z_hat, kind)
 
-# %% ../nbs/05_losses.ipynb #adfbe52c
-ADVERSARIAL = ('wgan-gp', 'bce')
+# %% ../nbs/05_losses.ipynb #4e77e1ee
+ADVERSARIAL = ('wgan-gp', 'bce', 'swd')
 
 def gradient_penalty(critic, real, fake):
     "WGAN-GP penalty E[(|grad D(v)|_2 - 1)^2] at random points v between `real` and `fake` (B, D)"
@@ -40,7 +40,7 @@ def gradient_penalty(critic, real, fake):
     grad, = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
     return ((grad.norm(dim=1) - 1)**2).mean()
 
-# %% ../nbs/05_losses.ipynb #198640a4
+# %% ../nbs/05_losses.ipynb #768540dc
 def critic_objective(critic, real, fake, kind:str='wgan-gp', gp_weight:float=10.0):
     "The loss a critic minimises to tell `real` from `fake` (B, D); `fake` should be detached"
     if kind == 'wgan-gp':
@@ -55,17 +55,25 @@ def generator_objective(critic, fake, kind:str='wgan-gp'):
     if kind == 'bce': return F.softplus(-critic(fake)).mean()
     raise ValueError(f"'kind' must be one of {ADVERSARIAL}; got {kind!r}.")
 
-# %% ../nbs/05_losses.ipynb #6235c52d
+# %% ../nbs/05_losses.ipynb #f2305956
+def sliced_wasserstein(a, b, n_projections:int=64):
+    "Sliced squared Wasserstein-2 distance between samples `a` and `b` (B, D) of equal size, over random unit directions"
+    u = torch.randn(a.shape[1], n_projections, dtype=a.dtype, device=a.device)
+    u = u / u.norm(dim=0, keepdim=True)
+    pa, pb = (a @ u).sort(dim=0).values, (b @ u).sort(dim=0).values
+    return ((pa - pb)**2).mean()
+
+# %% ../nbs/05_losses.ipynb #61fe0685
 def adv_z_tilde(critic, z_tilde, kind='wgan-gp'): "D_zz~: the unfolded z~ (B, 24) against the critic of marginal z"; return generator_objective(critic, z_tilde, kind)
 def adv_x_hat(critic, x_hat, kind='wgan-gp'): "D_xx^: the reconstructed x^ (B, 24) against the critic of marginal x"; return generator_objective(critic, x_hat, kind)
 def adv_x_tilde(critic, x_tilde, kind='wgan-gp'): "D_xx~: the simulated x~ (B, 24) against the critic of marginal x"; return generator_objective(critic, x_tilde, kind)
 def adv_z_hat(critic, z_hat, kind='wgan-gp'): "D_zz^: the reconstructed z^ (B, 24) against the critic of marginal z"; return generator_objective(critic, z_hat, kind)
 
-# %% ../nbs/05_losses.ipynb #5b3ace7f
+# %% ../nbs/05_losses.ipynb #3354fbe9
 TERMS = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat', 'L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 SYMBOLS = dict(L_z_tilde='L_z~', D_z_tilde='D_zz~', L_x_hat='L_x^', D_x_hat='D_xx^', L_x_tilde='L_x~', D_x_tilde='D_xx~', L_z_hat='L_z^', D_z_hat='D_zz^')
 
-# %% ../nbs/05_losses.ipynb #9fdde7fa
+# %% ../nbs/05_losses.ipynb #5b47a111
 @dataclass(frozen=True)
 class LossWeights:
     "alpha, beta, gamma, a weight per term and a gradient-penalty weight per critic; defaults are the public code's values"
@@ -86,7 +94,7 @@ class LossWeights:
 
     def gp(self, term): "Gradient-penalty weight of the critic of adversarial `term`"; return getattr(self, 'gp_' + term[2:])
 
-# %% ../nbs/05_losses.ipynb #9998ecb9
+# %% ../nbs/05_losses.ipynb #def72c84
 _ZERO = dict.fromkeys(TERMS, 0.0)
 PRESETS = dict(
     reference=LossWeights(),                                                   # the public code's stated weights, every term trained
@@ -99,15 +107,16 @@ PRESETS = dict(
     supervised=LossWeights(**{**_ZERO, 'L_z_tilde': 10.0, 'L_x_hat': 10.0, 'L_x_tilde': 10.0, 'L_z_hat': 10.0}),
 )
 
-# %% ../nbs/05_losses.ipynb #e4d441b4
+# %% ../nbs/05_losses.ipynb #05737103
 CRITIC_SPACE = dict(D_z_tilde='z', D_x_hat='x', D_x_tilde='x', D_z_hat='z')   # the marginal each critic holds the real events of
 
-# %% ../nbs/05_losses.ipynb #e92856fb
-def make_critics(weights:LossWeights, widths=(24, 256, 128, 64, 1), activation:str='relu') -> nn.ModuleDict:
-    "One critic per active adversarial term, keyed by term name"
+# %% ../nbs/05_losses.ipynb #782b7500
+def make_critics(weights:LossWeights, widths=(24, 256, 128, 64, 1), activation:str='relu', adversarial:str='wgan-gp') -> nn.ModuleDict:
+    "One critic per active adversarial term, keyed by term name (none for the critic-free 'swd')"
+    if adversarial == 'swd': return nn.ModuleDict()
     return nn.ModuleDict({t: Critic(widths, activation) for t in weights.active() if t.startswith('D_')})
 
-# %% ../nbs/05_losses.ipynb #a4e74d1e
+# %% ../nbs/05_losses.ipynb #4b63dc5c
 DIRECT, REVERSE = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat'), ('L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 OUTPUT_OF = dict(L_z_tilde='z_tilde', D_z_tilde='z_tilde', L_x_hat='x_hat', D_x_hat='x_hat', L_x_tilde='x_tilde', D_x_tilde='x_tilde', L_z_hat='z_hat', D_z_hat='z_hat')
 
@@ -118,25 +127,30 @@ def passes(model, z, x, weights:LossWeights) -> dict:
     if any(t in active for t in REVERSE): out['x_tilde'], out['z_hat'] = model.reverse(z)
     return out
 
-# %% ../nbs/05_losses.ipynb #f114d943
+# %% ../nbs/05_losses.ipynb #9d915454
 _SUPERVISED = dict(L_z_tilde=(loss_z_tilde, 'z'), L_x_hat=(loss_x_hat, 'x'), L_x_tilde=(loss_x_tilde, 'x'), L_z_hat=(loss_z_hat, 'z'))
 _ADVERSARIAL = dict(D_z_tilde=adv_z_tilde, D_x_hat=adv_x_hat, D_x_tilde=adv_x_tilde, D_z_hat=adv_z_hat)
 
 def turbo_loss(outputs:dict, # from `passes`
                z, x, # the paired batch the passes were run on, (B, 24) each
                critics:nn.ModuleDict, # from `make_critics`
-               weights:LossWeights, distance_kind:str='mse', adversarial:str='wgan-gp'):
+               weights:LossWeights, distance_kind:str='mse', adversarial:str='wgan-gp',
+               marginals=None, # (z, x) batches of real events, needed by 'swd'
+              ):
     "L_turbo = sum of the active terms times their effective weights; returns (total, {term: value})"
     eff, terms = weights.effective(), {}
     for t in weights.active():
         if t in _SUPERVISED:
             fn, target = _SUPERVISED[t]
             terms[t] = fn(z if target == 'z' else x, outputs[OUTPUT_OF[t]], distance_kind)
+        elif adversarial == 'swd':
+            if marginals is None: raise ValueError("the 'swd' adversarial terms need the real 'marginals' batches")
+            terms[t] = sliced_wasserstein(outputs[OUTPUT_OF[t]], marginals[0] if CRITIC_SPACE[t] == 'z' else marginals[1])
         else: terms[t] = _ADVERSARIAL[t](critics[t], outputs[OUTPUT_OF[t]], adversarial)
     total = sum(eff[t] * v for t, v in terms.items()) if terms else torch.zeros(())
     return total, terms
 
-# %% ../nbs/05_losses.ipynb #b29aacde
+# %% ../nbs/05_losses.ipynb #5f1e6c73
 def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, weights:LossWeights, adversarial:str='wgan-gp'):
     "Sum of the critics' objectives: real events from the marginal batches (B, 24), fakes from `outputs`, detached; returns (total, {term: value})"
     terms = {}
@@ -146,6 +160,6 @@ def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, we
     total = sum(terms.values()) if terms else torch.zeros(())
     return total, terms
 
-# %% ../nbs/05_losses.ipynb #794eae36
+# %% ../nbs/05_losses.ipynb #2a41d884
 REACHES = dict(L_z_tilde={'encoder'}, D_z_tilde={'encoder'}, L_x_hat={'encoder', 'decoder'}, D_x_hat={'encoder', 'decoder'},
                L_x_tilde={'decoder'}, D_x_tilde={'decoder'}, L_z_hat={'encoder', 'decoder'}, D_z_hat={'encoder', 'decoder'})
