@@ -6,23 +6,23 @@
 __all__ = ['EventFileError', 'save_events', 'load_events', 'read_provenance', 'link_shards', 'split_indices', 'load_splits',
            'Normaliser', 'EventBatches']
 
-# %% ../nbs/03_data.ipynb #f6001912
+# %% ../nbs/03_data.ipynb #19a5eaa6
 import json
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import h5py
 
-# %% ../nbs/03_data.ipynb #56f41e95
+# %% ../nbs/03_data.ipynb #e25c12db
 class EventFileError(ValueError):
     "An event file that cannot be read as tt̄ events: the message names the file, the dataset and what was expected"
 
-# %% ../nbs/03_data.ipynb #e616820a
+# %% ../nbs/03_data.ipynb #0081f29d
 def _attr(value):
     "An HDF5-storable attribute: numbers and strings as they are, anything else as JSON"
     return value if isinstance(value, (str, int, float, np.integer, np.floating)) else json.dumps(value, default=str)
 
-# %% ../nbs/03_data.ipynb #c527b960
+# %% ../nbs/03_data.ipynb #13dd6fc3
 def save_events(path, # file to write (replaced atomically)
                 z, # parton-level events (N, 24)
                 x, # detector-level events (N, 24)
@@ -41,7 +41,7 @@ def save_events(path, # file to write (replaced atomically)
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #57cb510d
+# %% ../nbs/03_data.ipynb #1397d136
 def _validate(arr, name, path):
     "Check one event array: (N, 24), N > 0, finite; raise `EventFileError` naming `path` and `name` otherwise"
     if arr.ndim != 2 or arr.shape[1] != 24:
@@ -56,7 +56,7 @@ def _validate(arr, name, path):
 def _same_length(z, x, path):
     if len(z) != len(x): raise EventFileError(f"{path}: datasets 'FDL' and 'ROL' must hold the same number of events; found {len(z)} and {len(x)}.")
 
-# %% ../nbs/03_data.ipynb #9a6c7a22
+# %% ../nbs/03_data.ipynb #7d256249
 def _check_virtual_sources(f, name, path):
     "Raise `EventFileError` if dataset `name` is virtual and one of its source files is missing"
     ds = f[name]
@@ -67,7 +67,7 @@ def _check_virtual_sources(f, name, path):
         if not src_path.exists():
             raise EventFileError(f"{path}: dataset '{name}' is virtual and its source file {src_path} is missing; expected every shard beside the file.")
 
-# %% ../nbs/03_data.ipynb #f28c8f9a
+# %% ../nbs/03_data.ipynb #b3a9252c
 def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
                 dtype=np.float32, # float type of the returned arrays
                ):
@@ -85,7 +85,7 @@ def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
     _same_length(*arrays, path)
     return tuple(arrays)
 
-# %% ../nbs/03_data.ipynb #cfce8a86
+# %% ../nbs/03_data.ipynb #b739f011
 def read_provenance(path):
     "The attributes of an event file, JSON values decoded"
     def decode(v):
@@ -96,7 +96,7 @@ def read_provenance(path):
         return v.item() if isinstance(v, np.generic) else v
     with h5py.File(path, 'r') as f: return {k: decode(v) for k, v in f.attrs.items()}
 
-# %% ../nbs/03_data.ipynb #b2ccae06
+# %% ../nbs/03_data.ipynb #ec0610d5
 def link_shards(path, # the virtual file to write
                 shards, # shard files, in order, each with FDL and ROL
                 n_events=None, # use the first n_events of the concatenation (all if None)
@@ -124,9 +124,9 @@ def link_shards(path, # the virtual file to write
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #32fd0542
+# %% ../nbs/03_data.ipynb #27cceec6
 def split_indices(n:int, # number of events
-                  fractions=(0.8, 0.1, 0.1), # train, validation, test
+                  fractions=(0.6, 0.05, 0.35), # train, validation, test
                   seed:int=0, # permutation seed
                  ) -> dict:
     "Disjoint index arrays `train`, `val`, `test` covering `range(n)`, from a seeded permutation"
@@ -137,13 +137,13 @@ def split_indices(n:int, # number of events
     n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
     return dict(train=perm[:n_train], val=perm[n_train:n_train + n_val], test=perm[n_train + n_val:])
 
-# %% ../nbs/03_data.ipynb #08a510df
-def load_splits(path, fractions=(0.8, 0.1, 0.1), seed:int=0):
+# %% ../nbs/03_data.ipynb #5fc70364
+def load_splits(path, fractions=(0.6, 0.05, 0.35), seed:int=0):
     "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}` from an event file (see `split_indices`)"
     z, x = load_events(path)
     return {k: (z[i], x[i]) for k, i in split_indices(len(z), fractions, seed).items()}
 
-# %% ../nbs/03_data.ipynb #5f411544
+# %% ../nbs/03_data.ipynb #30211e64
 class Normaliser:
     "Standardise z and x with means and scales, (1,) or (D,), fitted on training events"
     def __init__(self, z_mean, z_std, x_mean, x_std):
@@ -174,7 +174,7 @@ class Normaliser:
     def from_state_dict(cls, d): "Rebuild from `state_dict` (arrays or tensors)"; return cls(*(np.asarray(d[k], dtype=np.float64) for k in ('z_mean', 'z_std', 'x_mean', 'x_std')))
     def __repr__(self): return f'Normaliser(z: {self.z_mean.mean():.3g} ± {self.z_std.mean():.3g}, x: {self.x_mean.mean():.3g} ± {self.x_std.mean():.3g} GeV)'
 
-# %% ../nbs/03_data.ipynb #edc668a2
+# %% ../nbs/03_data.ipynb #38b3c75e
 class EventBatches:
     "Iterate over an epoch of batches `(z, x)` of tensors (B, 24), paired or with x shuffled against z"
     def __init__(self, z, x, batch_size:int, paired:bool=True, generator=None, drop_last:bool=True):

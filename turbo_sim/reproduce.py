@@ -6,7 +6,7 @@
 __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'reproduce_cli', 'best_config', 'reference_config', 'run_configs', 'export_model',
            'reproduce', 'reproduce_main']
 
-# %% ../nbs/08_ttbar.ipynb #0439eea0
+# %% ../nbs/08_ttbar.ipynb #86673caa
 import json, shutil, time
 from dataclasses import replace
 from pathlib import Path
@@ -18,14 +18,14 @@ from .train import TrainConfig, train, load_model, load_checkpoint
 from .metrics import (evaluate, write_table, read_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
 
-# %% ../nbs/08_ttbar.ipynb #0e4396a2
+# %% ../nbs/08_ttbar.ipynb #bc7f7aeb
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
     'Turbo-Sim (talk)': dict(zip(TALK_COLUMNS, np.array([2.06, 1.06, 1.77, 5.14, 2.31, 3.42, 6.60, 14.7, 6.78, 8.19]) / 100)),
     'OTUS (talk)': dict(zip(TALK_COLUMNS, np.array([1.59, 1.23, 2.76, 3.78, 2.39, 5.75, 15.8, 11.7, 14.1, 24.9]) / 100)),
 }
 TRAINED_COLUMNS = TALK_COLUMNS[:6]
 
-# %% ../nbs/08_ttbar.ipynb #8a81f9da
+# %% ../nbs/08_ttbar.ipynb #457777fa
 def best_config(data, epochs=30, device='auto', **kw) -> TrainConfig:
     "The settings of `turbo-sim best`"
     return TrainConfig(**{**dict(data=data, preset='turbo', normalise='feature', noise_dim=8, batch_size=256, lr=3e-4, critic_lr=3e-4,
@@ -35,7 +35,7 @@ def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
     return TrainConfig(**{**dict(data=data, preset='released', paired=False, epochs=epochs, device=device), **kw})
 
-# %% ../nbs/08_ttbar.ipynb #d9bf3a7e
+# %% ../nbs/08_ttbar.ipynb #1e83d420
 def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
     "Name -> TrainConfig of `turbo-sim best` and, with `baselines`, every baseline row, all for `epochs` passes over the training split"
     best = best_config(data, epochs, device, **kw)
@@ -48,7 +48,7 @@ def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
                      'OTUS-like': replace(best, preset='aae', adversarial='swd')})
     return runs
 
-# %% ../nbs/08_ttbar.ipynb #7a34b8a2
+# %% ../nbs/08_ttbar.ipynb #858b434f
 def _slug(name): return name.replace(' ', '_').replace('-', '_')
 
 def export_model(checkpoint, path):
@@ -59,9 +59,9 @@ def export_model(checkpoint, path):
     path.with_suffix('.json').write_text(json.dumps(json.loads(ckpt['config']), indent=1))
     return path
 
-# %% ../nbs/08_ttbar.ipynb #9ac3ef00
+# %% ../nbs/08_ttbar.ipynb #17197641
 def reproduce(data='data/ttbar.h5', # FDL/ROL event file
-              epochs:int=None, # passes over the training split (default: 30, or 2 with `quick`)
+              epochs:int=None, # passes over the training split (default: 30, or 3 with `quick`)
               device='auto', # 'cpu', 'cuda' or 'auto'
               out='results', # output folder
               quick:bool=False, # smoke run: few events and epochs (minutes)
@@ -74,10 +74,10 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     t_start, out = time.time(), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
-    if quick: epochs, max_train, max_val, n_test = epochs or 2, max_train or 10_000, 2_000, 6_000
+    if quick: epochs, max_train, max_val, n_test = epochs or 3, max_train or 20_000, 2_000, 6_000
     else: epochs, max_val, n_test = epochs or 30, 20_000, None
     say(f'[turbo-sim] loading {data}')
-    splits = load_splits(data)
+    splits = load_splits(data, TrainConfig().fractions, TrainConfig().split_seed)
     z_te, x_te = splits['test'] if n_test is None else (a[:n_test] for a in splits['test'])
     say(f"[turbo-sim] {len(splits['train'][0])} training, {len(splits['val'][0])} validation, {len(z_te)} test events; device {pick_device(device)}")
     runs = run_configs(str(data), epochs, device, baselines, max_train=max_train, max_val=max_val)
@@ -108,9 +108,9 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say(table); say(note)
     return rows
 
-# %% ../nbs/08_ttbar.ipynb #135702a3
+# %% ../nbs/08_ttbar.ipynb #fc43a73d
 def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped tt̄ data by default)
-                   epochs:int=0, # passes over the training split (0: 30, or 2 with --quick)
+                   epochs:int=0, # passes over the training split (0: 30, or 3 with --quick)
                    device:str='auto', # 'cpu', 'cuda' or 'auto'
                    out:str='results', # output folder
                    quick:bool=False, # smoke run of a few minutes

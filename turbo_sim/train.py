@@ -7,7 +7,7 @@ __all__ = ['HISTORY_FIELDS', 'train_cli', 'TrainConfig', 'build_model', 'build_o
            'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'TrainingDiverged', 'train_step',
            'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
-# %% ../nbs/06_training.ipynb #5f0d9f28
+# %% ../nbs/06_training.ipynb #758ad754
 import csv, json, math, os, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
@@ -20,14 +20,14 @@ from .data import Normaliser, EventBatches, load_splits
 from .models import Encoder, Decoder, TurboSim
 from .losses import LossWeights, PRESETS, TERMS, make_critics, passes, turbo_loss, critics_loss
 
-# %% ../nbs/06_training.ipynb #eebf3ca5
+# %% ../nbs/06_training.ipynb #2ca8b7fb
 @dataclass(frozen=True)
 class TrainConfig:
     "Everything that defines a training run"
     # data
     data:str = 'data/ttbar.h5'           # FDL/ROL event file
     split_seed:int = 0                   # seed of the train/val/test permutation
-    fractions:tuple = (0.8, 0.1, 0.1)    # train, validation, test
+    fractions:tuple = (0.6, 0.05, 0.35)  # train, validation, test
     max_train:int = 0                    # use at most this many training events (0: all)
     max_val:int = 20_000                 # validation events for the per-epoch KS sum
     normalise:str = 'global'             # 'global' (one mean/std per space, as the public code) or 'feature'
@@ -77,7 +77,7 @@ class TrainConfig:
         conv = lambda v: tuple(conv(i) for i in v) if isinstance(v, list) else v
         return cls(**{k: conv(v) for k, v in d.items()})
 
-# %% ../nbs/06_training.ipynb #fb92a989
+# %% ../nbs/06_training.ipynb #7dd298df
 def build_model(cfg:TrainConfig, normaliser:Normaliser) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
     torch.manual_seed(cfg.seed)
@@ -91,14 +91,14 @@ def build_optimisers(cfg, model, critics):
     opt_c = torch.optim.Adam(critics.parameters(), lr=cfg.critic_lr, betas=cfg.critic_betas, weight_decay=cfg.critic_weight_decay) if len(critics) else None
     return opt_g, opt_c
 
-# %% ../nbs/06_training.ipynb #7ab04011
+# %% ../nbs/06_training.ipynb #323fc1b9
 def learning_rate_factor(cfg, epoch):
     "Multiplier of the learning rates during `epoch` (0-based)"
     if cfg.schedule == 'constant': return 1.0
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
-# %% ../nbs/06_training.ipynb #c8797f7a
+# %% ../nbs/06_training.ipynb #317b221f
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
@@ -110,7 +110,7 @@ def validation_ks(model, z_val, x_val):
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
-# %% ../nbs/06_training.ipynb #0ced685d
+# %% ../nbs/06_training.ipynb #2f4e11f0
 def save_checkpoint(path, state:dict):
     "Write `state` to `path` atomically"
     path = Path(path); tmp_path = path.with_name(path.name + '.tmp')
@@ -123,7 +123,7 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint')
     return torch.load(path, map_location=map_location, weights_only=True)
 
-# %% ../nbs/06_training.ipynb #b0be6ca2
+# %% ../nbs/06_training.ipynb #1d5b8e2a
 def load_model(path, device='cpu') -> TurboSim:
     "The `TurboSim` of a checkpoint (last, best or exported), in eval mode, ready for `unfold` and `simulate` in GeV"
     ckpt = load_checkpoint(path)
@@ -133,11 +133,11 @@ def load_model(path, device='cpu') -> TurboSim:
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/06_training.ipynb #ab0ac268
+# %% ../nbs/06_training.ipynb #33ada60d
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite"
 
-# %% ../nbs/06_training.ipynb #32daec79
+# %% ../nbs/06_training.ipynb #17805edd
 def _rng_state(gens):
     state = dict(torch=torch.get_rng_state(), **{f'gen_{k}': g.get_state() for k, g in gens.items()})
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -148,7 +148,7 @@ def _set_rng_state(state, gens):
     for k, g in gens.items(): g.set_state(state[f'gen_{k}'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/06_training.ipynb #12f4dbbf
+# %% ../nbs/06_training.ipynb #d6157036
 def _check_finite(losses:dict, epoch, step, out, what):
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -156,7 +156,7 @@ def _check_finite(losses:dict, epoch, step, out, what):
         note = f'the last good checkpoint {last} is intact' if last.exists() else 'no checkpoint had been written yet'
         raise TrainingDiverged(f'{what} loss is not finite at epoch {epoch + 1}, step {step + 1}: {bad}; training stopped and {note}.')
 
-# %% ../nbs/06_training.ipynb #8b5df0a0
+# %% ../nbs/06_training.ipynb #f3a381a3
 def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, autocast):
     "One critic update (or `cfg.critic_steps`) and one generator update; returns the losses as floats"
     z, x = batch; zm, xm = marginal
@@ -175,7 +175,7 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
     return logs
 
-# %% ../nbs/06_training.ipynb #83499636
+# %% ../nbs/06_training.ipynb #205c5805
 def _prepare(cfg, data):
     "Splits in GeV, the normaliser fitted on training events, and normalised training tensors"
     splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
@@ -187,7 +187,7 @@ def _prepare(cfg, data):
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
     return normaliser, tensors, (np.asarray(z_val), np.asarray(x_val))
 
-# %% ../nbs/06_training.ipynb #b4823afd
+# %% ../nbs/06_training.ipynb #41ee19f4
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
@@ -199,7 +199,7 @@ def _write_history(out, history):
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
-# %% ../nbs/06_training.ipynb #1e056e82
+# %% ../nbs/06_training.ipynb #fb8d4918
 def train(cfg:TrainConfig, # the run
           out, # output folder: config.json, last.pt, best.pt, history.csv, history.png
           resume:bool=False, # continue the run found in `out` (its config must match, `epochs` may grow)
@@ -266,7 +266,7 @@ def train(cfg:TrainConfig, # the run
         _write_history(out, history)
     return model
 
-# %% ../nbs/06_training.ipynb #80f8487d
+# %% ../nbs/06_training.ipynb #4452ab04
 def plot_history(history, path=None):
     "Loss terms and the validation KS sum per epoch; saved to `path` if given"
     import matplotlib; import matplotlib.pyplot as plt
@@ -281,21 +281,21 @@ def plot_history(history, path=None):
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
 
-# %% ../nbs/06_training.ipynb #eb0c3e89
+# %% ../nbs/06_training.ipynb #4ccc9c2b
 def toy_joint(n, rng, noise=0.05):
     "Toy pairs: z ~ N(0, 1)^4 and x = f(z) + `noise` N(0, 1), f nonlinear and invertible; (n, 4) each"
     z = rng.normal(size=(n, 4))
     f = np.stack([z[:, 0] + 0.3 * z[:, 1]**2, 2 * np.tanh(z[:, 1]), z[:, 2] * np.exp(0.3 * z[:, 0]), z[:, 3]**3 / 3 + z[:, 3]], 1)
     return z, f + noise * rng.normal(size=f.shape)
 
-# %% ../nbs/06_training.ipynb #2a731d94
+# %% ../nbs/06_training.ipynb #78543353
 def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
                                  max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
-# %% ../nbs/06_training.ipynb #ba5e0456
+# %% ../nbs/06_training.ipynb #e3bd3385
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs
