@@ -30,3 +30,9 @@ def test_layout():
     cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
     assert cfg['DEFAULT']['license'] == 'apache2' and 'Apache License' in (ROOT/'LICENSE').read_text()
     assert set(cfg['DEFAULT']['tst_flags'].split()) >= {'slow', 'gpu'}
+
+
+def test_readme_is_the_index_notebook():
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'make_readme.py'), '--check'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
