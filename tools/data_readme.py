@@ -1,0 +1,89 @@
+"""Write data/README.md for the shipped data set from the provenance stored in data/ttbar.h5.
+
+    python tools/data_readme.py [--target 250000]
+
+It records the exact command and seeds, the counts, the generator versions and settings, the sha256 of
+the event content (FDL then ROL, little-endian float32, C order: independent of the HDF5 container) and
+the sha256 of every shard file (also written to data/SHA256SUMS, checkable with `sha256sum -c`).
+"""
+import argparse, hashlib, json
+from pathlib import Path
+import numpy as np
+import h5py
+from turbo_sim.data import load_events, read_provenance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def content_sha256(z, x):
+    "sha256 of FDL then ROL as little-endian float32 in C order"
+    h = hashlib.sha256(); h.update(np.ascontiguousarray(z, '<f4').tobytes()); h.update(np.ascontiguousarray(x, '<f4').tobytes())
+    return h.hexdigest()
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+
+def main(target=250_000):
+    data = ROOT/'data'/'ttbar.h5'
+    z, x = load_events(data)
+    info = read_provenance(data)
+    with h5py.File(data, 'r') as f: shards = sorted({Path(s.file_name) for s in f['FDL'].virtual_sources()}) if f['FDL'].is_virtual else []
+    sums = [(file_sha256(data.parent/s), str(s)) for s in shards]
+    (ROOT/'data'/'SHA256SUMS').write_text(''.join(f'{h}  {s}\n' for h, s in sums))
+    core_s = info['pythia_seconds'] + info['detector_seconds']
+    short = '' if len(z) >= target else (
+        f"\n**Shortfall.** The target is {target:,} selected events; this file holds {len(z):,} ({len(z) / target:.0%}). "
+        f"Generation runs at about {info['n_generated_in_shards'] * info['pass_fraction'] / core_s:.0f} selected events per second per core, "
+        f"and the session that made it ran out of time. Running the command below again resumes from the shards already here, "
+        f"generates only the missing ones (the same seed gives the same events) and rewrites `ttbar.h5`.\n")
+    text = f"""# The shipped tt̄ data set
+
+`ttbar.h5` is the default input of every turbo-sim command: pp → tt̄ at √s = 13 TeV with t → b W⁺ (W⁺ → u d̄),
+t̄ → b̄ W⁻ (W⁻ → e⁻ ν̄ₑ), generated with Pythia 8 (MPI on), passed through turbo-sim's CMS-like detector and the OTUS
+selection (exactly one isolated electron of charge −1, no isolated muon or photon, exactly four jets with pT > 20 GeV).
+
+- selected events: {len(z):,}
+- generated events: {info['n_generated']:,} (pass fraction {len(z) / info['n_generated']:.2%})
+- datasets: `FDL` = z, (N, 24): (px, py, pz, E) of e⁻, ν̄ₑ, b, b̄, u, d̄ before the shower; `ROL` = x, (N, 24): (px, py, pz, E) of the electron, the missing momentum (with pz, E = |p|) and jets 1–4 by descending pT, all massless; float32, GeV
+- layout: `ttbar.h5` holds HDF5 *virtual* datasets over the {len(shards)} shard files in `ttbar.shards/` (gzip-compressed float32), so the events are stored once; keep the folder beside the file. `turbo_sim.data.load_events` refuses to load the file if a shard is missing.
+- made {info['date']} by turbo-sim {info['versions']['turbo_sim']}, pythia8mc {info['versions']['pythia8mc']}, fastjet {info['versions']['fastjet']}, numpy {info['versions']['numpy']}, h5py {info['versions']['h5py']}, Python {info['versions']['python']}
+- speed: {info['n_generated_in_shards'] / core_s:.1f} generated and {info['n_generated_in_shards'] * info['pass_fraction'] / core_s:.2f} selected events per second per core; Pythia {info['pythia_seconds'] / 3600:.2f} core-hours, detector + clustering + selection {info['detector_seconds'] / 3600:.2f} core-hours (+{info['detector_seconds'] / info['pythia_seconds']:.0%})
+{short}
+## The exact command and seeds
+
+```sh
+turbo-sim-generate --n-events {info['n_selected']} --seed {info['seed']} --out data/ttbar.h5 --n-jobs 2 --shard-size {info['shard_size']} --link
+```
+
+(as recorded in the file: `{info['command']}`; `--n_events` and `--n-events` are the same option). Shard k has its own
+Pythia seed and detector seed, drawn from `numpy.random.SeedSequence([{info['seed']}, k])`; all of them are stored in the
+file's `shard_seeds` attribute, with the Pythia settings (`pythia_settings`) and the detector numbers (`detector`).
+
+## Checksums
+
+sha256 of the event content (FDL then ROL as little-endian float32, C order), independent of the HDF5 container:
+
+    {content_sha256(z, x)}
+
+```python
+import hashlib, numpy as np
+from turbo_sim.data import load_events
+z, x = load_events('data/ttbar.h5')
+h = hashlib.sha256(); h.update(np.ascontiguousarray(z, '<f4').tobytes()); h.update(np.ascontiguousarray(x, '<f4').tobytes()); print(h.hexdigest())
+```
+
+sha256 of every shard file: `SHA256SUMS` (`cd data && sha256sum -c SHA256SUMS`); of `ttbar.h5` itself: `{file_sha256(data)}`.
+"""
+    (ROOT/'data'/'README.md').write_text(text)
+    print(text)
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--target', type=int, default=250_000)
+    main(p.parse_args().target)
