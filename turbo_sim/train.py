@@ -7,7 +7,7 @@ __all__ = ['HISTORY_FIELDS', 'train_cli', 'TrainConfig', 'build_model', 'build_o
            'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'TrainingDiverged', 'train_step',
            'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
-# %% ../nbs/06_training.ipynb #758ad754
+# %% ../nbs/06_training.ipynb #2b148ae5
 import csv, json, math, os, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from .data import Normaliser, EventBatches, load_splits
 from .models import Encoder, Decoder, TurboSim
 from .losses import LossWeights, PRESETS, TERMS, make_critics, passes, turbo_loss, critics_loss
 
-# %% ../nbs/06_training.ipynb #2ca8b7fb
+# %% ../nbs/06_training.ipynb #ed2b3802
 @dataclass(frozen=True)
 class TrainConfig:
     "Everything that defines a training run"
@@ -52,7 +52,7 @@ class TrainConfig:
     critic_betas:tuple = (0.9, 0.999)
     critic_weight_decay:float = 1e-4
     critic_steps:int = 1                 # critic updates per generator update
-    schedule:str = 'constant'            # learning rate: 'constant' or 'cosine' (to 0 at the last epoch)
+    schedule:str = 'constant'            # learning rate: 'constant' or 'cosine' (from 1 to 0 over `epochs`)
     # loop
     batch_size:int = 100
     epochs:int = 100
@@ -77,7 +77,7 @@ class TrainConfig:
         conv = lambda v: tuple(conv(i) for i in v) if isinstance(v, list) else v
         return cls(**{k: conv(v) for k, v in d.items()})
 
-# %% ../nbs/06_training.ipynb #7dd298df
+# %% ../nbs/06_training.ipynb #336d9def
 def build_model(cfg:TrainConfig, normaliser:Normaliser) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
     torch.manual_seed(cfg.seed)
@@ -91,14 +91,14 @@ def build_optimisers(cfg, model, critics):
     opt_c = torch.optim.Adam(critics.parameters(), lr=cfg.critic_lr, betas=cfg.critic_betas, weight_decay=cfg.critic_weight_decay) if len(critics) else None
     return opt_g, opt_c
 
-# %% ../nbs/06_training.ipynb #323fc1b9
+# %% ../nbs/06_training.ipynb #d249360f
 def learning_rate_factor(cfg, epoch):
     "Multiplier of the learning rates during `epoch` (0-based)"
     if cfg.schedule == 'constant': return 1.0
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
-# %% ../nbs/06_training.ipynb #317b221f
+# %% ../nbs/06_training.ipynb #7d693069
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
@@ -110,7 +110,7 @@ def validation_ks(model, z_val, x_val):
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
-# %% ../nbs/06_training.ipynb #2f4e11f0
+# %% ../nbs/06_training.ipynb #357f94c8
 def save_checkpoint(path, state:dict):
     "Write `state` to `path` atomically"
     path = Path(path); tmp_path = path.with_name(path.name + '.tmp')
@@ -123,7 +123,7 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint')
     return torch.load(path, map_location=map_location, weights_only=True)
 
-# %% ../nbs/06_training.ipynb #1d5b8e2a
+# %% ../nbs/06_training.ipynb #d719460d
 def load_model(path, device='cpu') -> TurboSim:
     "The `TurboSim` of a checkpoint (last, best or exported), in eval mode, ready for `unfold` and `simulate` in GeV"
     ckpt = load_checkpoint(path)
@@ -133,11 +133,11 @@ def load_model(path, device='cpu') -> TurboSim:
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/06_training.ipynb #33ada60d
+# %% ../nbs/06_training.ipynb #b4fe5f5c
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite"
 
-# %% ../nbs/06_training.ipynb #17805edd
+# %% ../nbs/06_training.ipynb #9a512ba0
 def _rng_state(gens):
     state = dict(torch=torch.get_rng_state(), **{f'gen_{k}': g.get_state() for k, g in gens.items()})
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -148,7 +148,7 @@ def _set_rng_state(state, gens):
     for k, g in gens.items(): g.set_state(state[f'gen_{k}'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/06_training.ipynb #d6157036
+# %% ../nbs/06_training.ipynb #98fdb118
 def _check_finite(losses:dict, epoch, step, out, what):
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -156,7 +156,7 @@ def _check_finite(losses:dict, epoch, step, out, what):
         note = f'the last good checkpoint {last} is intact' if last.exists() else 'no checkpoint had been written yet'
         raise TrainingDiverged(f'{what} loss is not finite at epoch {epoch + 1}, step {step + 1}: {bad}; training stopped and {note}.')
 
-# %% ../nbs/06_training.ipynb #f3a381a3
+# %% ../nbs/06_training.ipynb #a2f3bae6
 def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, autocast):
     "One critic update (or `cfg.critic_steps`) and one generator update; returns the losses as floats"
     z, x = batch; zm, xm = marginal
@@ -170,12 +170,14 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
         with autocast(): c_total, c_terms = critics_loss(out_c, zm, xm, critics, weights, cfg.adversarial)
         opt_c.zero_grad(set_to_none=True); c_total.backward(); opt_c.step()
         logs.update({f'critic_{k}': v.item() for k, v in c_terms.items()})
+    critics.requires_grad_(False)   # the generator step needs gradients through the critics, not of them
     with autocast(): total, terms = turbo_loss(out, z, x, critics, weights, cfg.distance, cfg.adversarial, marginals=marginal)
     opt_g.zero_grad(set_to_none=True); total.backward(); opt_g.step()
+    critics.requires_grad_(True)
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
     return logs
 
-# %% ../nbs/06_training.ipynb #205c5805
+# %% ../nbs/06_training.ipynb #0e06c34e
 def _prepare(cfg, data):
     "Splits in GeV, the normaliser fitted on training events, and normalised training tensors"
     splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
@@ -187,7 +189,7 @@ def _prepare(cfg, data):
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
     return normaliser, tensors, (np.asarray(z_val), np.asarray(x_val))
 
-# %% ../nbs/06_training.ipynb #41ee19f4
+# %% ../nbs/06_training.ipynb #e86715a2
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
@@ -199,7 +201,7 @@ def _write_history(out, history):
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
-# %% ../nbs/06_training.ipynb #fb8d4918
+# %% ../nbs/06_training.ipynb #a073e86a
 def train(cfg:TrainConfig, # the run
           out, # output folder: config.json, last.pt, best.pt, history.csv, history.png
           resume:bool=False, # continue the run found in `out` (its config must match, `epochs` may grow)
@@ -218,7 +220,7 @@ def train(cfg:TrainConfig, # the run
     gens = dict(pairs=torch.Generator().manual_seed(cfg.seed + 1), marginal=torch.Generator().manual_seed(cfg.seed + 2))
     history, best, start = [], math.inf, 0
     if resume and (out/'last.pt').exists():
-        ckpt = load_checkpoint(out/'last.pt', map_location=device)
+        ckpt = load_checkpoint(out/'last.pt')   # on the CPU: RNG states must stay CPU tensors; load_state_dict moves the rest
         old = TrainConfig.from_dict(json.loads(ckpt['config']))
         if replace(old, epochs=cfg.epochs) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' may change on resume.")
         model.load_state_dict(ckpt['model']); critics.load_state_dict(ckpt['critics'])
@@ -230,7 +232,7 @@ def train(cfg:TrainConfig, # the run
     z_tr, x_tr = z_tr.to(device), x_tr.to(device)
     use_amp = cfg.amp and device.type == 'cuda'
     autocast = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if use_amp else (lambda: torch.autocast('cpu', enabled=False))
-    if cfg.compile: model.encoder.net, model.decoder.net = torch.compile(model.encoder.net), torch.compile(model.decoder.net)
+    if cfg.compile: model.encoder.net.compile(); model.decoder.net.compile()   # in place: state_dict keys unchanged
     paired = EventBatches(z_tr, x_tr, cfg.batch_size, paired=cfg.paired, generator=gens['pairs'])
     marginal = EventBatches(z_tr, x_tr, cfg.batch_size, paired=False, generator=gens['marginal'])
     n_steps = min(len(paired), cfg.max_steps) if cfg.max_steps else len(paired)
@@ -266,7 +268,7 @@ def train(cfg:TrainConfig, # the run
         _write_history(out, history)
     return model
 
-# %% ../nbs/06_training.ipynb #4452ab04
+# %% ../nbs/06_training.ipynb #df464793
 def plot_history(history, path=None):
     "Loss terms and the validation KS sum per epoch; saved to `path` if given"
     import matplotlib; import matplotlib.pyplot as plt
@@ -281,21 +283,21 @@ def plot_history(history, path=None):
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
 
-# %% ../nbs/06_training.ipynb #4ccc9c2b
+# %% ../nbs/06_training.ipynb #b5426b1c
 def toy_joint(n, rng, noise=0.05):
     "Toy pairs: z ~ N(0, 1)^4 and x = f(z) + `noise` N(0, 1), f nonlinear and invertible; (n, 4) each"
     z = rng.normal(size=(n, 4))
     f = np.stack([z[:, 0] + 0.3 * z[:, 1]**2, 2 * np.tanh(z[:, 1]), z[:, 2] * np.exp(0.3 * z[:, 0]), z[:, 3]**3 / 3 + z[:, 3]], 1)
     return z, f + noise * rng.normal(size=f.shape)
 
-# %% ../nbs/06_training.ipynb #78543353
+# %% ../nbs/06_training.ipynb #d79204fe
 def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
                                  max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
-# %% ../nbs/06_training.ipynb #e3bd3385
+# %% ../nbs/06_training.ipynb #b8603ae3
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs
