@@ -2,17 +2,11 @@
 import hashlib, re
 from pathlib import Path
 import numpy as np
-from turbo_sim.data import load_events, read_provenance
+from turbo_sim.data import load_events, read_provenance, content_sha256
 from turbo_sim.physics import reco_observables
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT/'data'/'ttbar.h5'
-
-
-def content_sha256(z, x):
-    "sha256 of the events: FDL then ROL as little-endian float32, C order"
-    h = hashlib.sha256(); h.update(np.ascontiguousarray(z, '<f4').tobytes()); h.update(np.ascontiguousarray(x, '<f4').tobytes())
-    return h.hexdigest()
 
 
 def test_shipped_data_loads_and_matches_its_readme():

@@ -10,15 +10,9 @@ import argparse, hashlib, json
 from pathlib import Path
 import numpy as np
 import h5py
-from turbo_sim.data import load_events, read_provenance
+from turbo_sim.data import load_events, read_provenance, content_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def content_sha256(z, x):
-    "sha256 of FDL then ROL as little-endian float32 in C order"
-    h = hashlib.sha256(); h.update(np.ascontiguousarray(z, '<f4').tobytes()); h.update(np.ascontiguousarray(x, '<f4').tobytes())
-    return h.hexdigest()
 
 
 def file_sha256(path):
