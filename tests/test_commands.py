@@ -1,9 +1,7 @@
 "End-to-end checks of the console scripts, as a user runs them (small samples, MPI off)."
-import subprocess, sys, json
-from pathlib import Path
+import subprocess, json
 import numpy as np
 import pytest
-import torch
 from turbo_sim.data import load_events, read_provenance
 from turbo_sim.train import load_model
 
@@ -47,7 +45,7 @@ def test_generate_link_shards(sample):
 def test_train_command(sample, tmp_path):
     out, _ = sample
     run_dir = tmp_path/'run'
-    stdout = run('turbo-sim-train', '--data', str(out), '--out', str(run_dir), '--epochs', '1', '--device', 'cpu', '--quiet')
+    run('turbo-sim-train', '--data', str(out), '--out', str(run_dir), '--epochs', '1', '--device', 'cpu', '--quiet')
     assert (run_dir/'last.pt').exists() and (run_dir/'best.pt').exists() and (run_dir/'history.csv').exists()
     model = load_model(run_dir/'last.pt')
     z, x = load_events(out)

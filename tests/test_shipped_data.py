@@ -1,5 +1,5 @@
 "The shipped tt̄ data set: loads through turbo_sim.data, matches data/README.md, and holds physics."
-import hashlib, re
+import re
 from pathlib import Path
 import numpy as np
 from turbo_sim.data import load_events, read_provenance, content_sha256

@@ -6,9 +6,8 @@ It records the exact command and seeds, the counts, the generator versions and s
 the event content (FDL then ROL, little-endian float32, C order: independent of the HDF5 container) and
 the sha256 of every shard file (also written to data/SHA256SUMS, checkable with `sha256sum -c`).
 """
-import argparse, hashlib, json
+import argparse, hashlib
 from pathlib import Path
-import numpy as np
 import h5py
 from turbo_sim.data import load_events, read_provenance, content_sha256
 

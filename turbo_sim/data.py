@@ -6,23 +6,22 @@
 __all__ = ['EventFileError', 'save_events', 'load_events', 'read_provenance', 'content_sha256', 'link_shards', 'split_indices',
            'load_splits', 'Normaliser', 'EventBatches']
 
-# %% ../nbs/03_data.ipynb #81cdf34a
+# %% ../nbs/03_data.ipynb #a76b1908
 import json
-from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import h5py
 
-# %% ../nbs/03_data.ipynb #c6f42e22
+# %% ../nbs/03_data.ipynb #b287b9b7
 class EventFileError(ValueError):
     "An event file that cannot be read as tt̄ events: the message names the file, the dataset and what was expected"
 
-# %% ../nbs/03_data.ipynb #bd45b3e6
+# %% ../nbs/03_data.ipynb #907f8a15
 def _attr(value):
     "An HDF5-storable attribute: numbers and strings as they are, anything else as JSON"
     return value if isinstance(value, (str, int, float, np.integer, np.floating)) else json.dumps(value, default=str)
 
-# %% ../nbs/03_data.ipynb #73c302f5
+# %% ../nbs/03_data.ipynb #798aab5d
 def save_events(path, # file to write (replaced atomically)
                 z, # parton-level events (N, 24)
                 x, # detector-level events (N, 24)
@@ -41,7 +40,7 @@ def save_events(path, # file to write (replaced atomically)
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #c538b89f
+# %% ../nbs/03_data.ipynb #1847b7fd
 def _validate(arr, name, path):
     "Check one event array: (N, 24), N > 0, finite; raise `EventFileError` naming `path` and `name` otherwise"
     if arr.ndim != 2 or arr.shape[1] != 24:
@@ -56,7 +55,7 @@ def _validate(arr, name, path):
 def _same_length(z, x, path):
     if len(z) != len(x): raise EventFileError(f"{path}: datasets 'FDL' and 'ROL' must hold the same number of events; found {len(z)} and {len(x)}.")
 
-# %% ../nbs/03_data.ipynb #00aedbfd
+# %% ../nbs/03_data.ipynb #c36a6259
 def _check_virtual_sources(f, name, path):
     "Raise `EventFileError` if dataset `name` is virtual and one of its source files is missing"
     ds = f[name]
@@ -67,7 +66,7 @@ def _check_virtual_sources(f, name, path):
         if not src_path.exists():
             raise EventFileError(f"{path}: dataset '{name}' is virtual and its source file {src_path} is missing; expected every shard beside the file.")
 
-# %% ../nbs/03_data.ipynb #5633934a
+# %% ../nbs/03_data.ipynb #dca915b4
 def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
                 dtype=np.float32, # float type of the returned arrays
                ):
@@ -85,7 +84,7 @@ def load_events(path, # HDF5 file with `FDL` (z) and `ROL` (x) datasets
     _same_length(*arrays, path)
     return tuple(arrays)
 
-# %% ../nbs/03_data.ipynb #dacf80b8
+# %% ../nbs/03_data.ipynb #b7097919
 def read_provenance(path):
     "The attributes of an event file, JSON values decoded"
     def decode(v):
@@ -96,7 +95,7 @@ def read_provenance(path):
         return v.item() if isinstance(v, np.generic) else v
     with h5py.File(path, 'r') as f: return {k: decode(v) for k, v in f.attrs.items()}
 
-# %% ../nbs/03_data.ipynb #0162c663
+# %% ../nbs/03_data.ipynb #1554b4c4
 def content_sha256(z, x):
     "sha256 (hex) of the events: `z` then `x` (N, 24) as little-endian float32, C order"
     import hashlib
@@ -104,7 +103,7 @@ def content_sha256(z, x):
     for arr in (z, x): h.update(np.ascontiguousarray(arr, '<f4').tobytes())
     return h.hexdigest()
 
-# %% ../nbs/03_data.ipynb #19585270
+# %% ../nbs/03_data.ipynb #819f5e4d
 def link_shards(path, # the virtual file to write
                 shards, # shard files, in order, each with FDL and ROL
                 n_events=None, # use the first n_events of the concatenation (all if None)
@@ -132,7 +131,7 @@ def link_shards(path, # the virtual file to write
     tmp_path.replace(path)
     return path
 
-# %% ../nbs/03_data.ipynb #3d8ddb79
+# %% ../nbs/03_data.ipynb #06e33453
 def split_indices(n:int, # number of events
                   fractions=(0.6, 0.05, 0.35), # train, validation, test
                   seed:int=0, # permutation seed
@@ -145,13 +144,13 @@ def split_indices(n:int, # number of events
     n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
     return dict(train=perm[:n_train], val=perm[n_train:n_train + n_val], test=perm[n_train + n_val:])
 
-# %% ../nbs/03_data.ipynb #51806432
+# %% ../nbs/03_data.ipynb #d2006386
 def load_splits(path, fractions=(0.6, 0.05, 0.35), seed:int=0):
     "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}` from an event file (see `split_indices`)"
     z, x = load_events(path)
     return {k: (z[i], x[i]) for k, i in split_indices(len(z), fractions, seed).items()}
 
-# %% ../nbs/03_data.ipynb #5405ae50
+# %% ../nbs/03_data.ipynb #f0fac20c
 class Normaliser:
     "Standardise z and x with means and scales, (1,) or (D,), fitted on training events"
     def __init__(self, z_mean, z_std, x_mean, x_std):
@@ -182,7 +181,7 @@ class Normaliser:
     def from_state_dict(cls, d): "Rebuild from `state_dict` (arrays or tensors)"; return cls(*(np.asarray(d[k], dtype=np.float64) for k in ('z_mean', 'z_std', 'x_mean', 'x_std')))
     def __repr__(self): return f'Normaliser(z: {self.z_mean.mean():.3g} ± {self.z_std.mean():.3g}, x: {self.x_mean.mean():.3g} ± {self.x_std.mean():.3g} GeV)'
 
-# %% ../nbs/03_data.ipynb #7d4a5b3b
+# %% ../nbs/03_data.ipynb #3c1e045d
 class EventBatches:
     "Iterate over an epoch of batches `(z, x)` of tensors (B, 24), paired or with x shuffled against z"
     def __init__(self, z, x, batch_size:int, paired:bool=True, generator=None, drop_last:bool=True):

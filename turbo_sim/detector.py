@@ -6,14 +6,14 @@
 __all__ = ['DetectorConfig', 'tracking_efficiency', 'track_resolution', 'ecal_resolution', 'hcal_resolution', 'lognormal_smear',
            'tower_eta_edges', 'tower_index', 'calorimeter', 'delta_r', 'isolation', 'reconstruct', 'selection_summary']
 
-# %% ../nbs/01a_detector.ipynb #313077fe
-from dataclasses import dataclass, asdict
+# %% ../nbs/01a_detector.ipynb #a2750671
+from dataclasses import dataclass
 import numpy as np
 import awkward as ak
 import fastjet
 from .physics import pt, eta, phi, p4_from_ptetaphi
 
-# %% ../nbs/01a_detector.ipynb #5d7b4b23
+# %% ../nbs/01a_detector.ipynb #09b5917f
 @dataclass(frozen=True)
 class DetectorConfig:
     "Numbers of the CMS-like detector; defaults are the Delphes CMS card of OTUS"
@@ -34,7 +34,7 @@ class DetectorConfig:
     tower_deta: float = 0.087       # tower size in eta for |eta| <= tracker_eta (doubled beyond)
     tower_nphi: int = 72            # towers in phi
 
-# %% ../nbs/01a_detector.ipynb #529683fc
+# %% ../nbs/01a_detector.ipynb #02e7fed0
 def _by_eta_pt(abs_etas, pts, eta_edges, pt_edges, table):
     "Look up `table` (n_eta, n_pt) at each particle's |eta| and pT bin; 0 outside the last eta edge"
     ie = np.searchsorted(eta_edges, abs_etas, side='left')
@@ -42,7 +42,7 @@ def _by_eta_pt(abs_etas, pts, eta_edges, pt_edges, table):
     table = np.vstack([table, np.zeros(table.shape[1])])
     return table[np.minimum(ie, len(table) - 1), np.minimum(ip, table.shape[1] - 1)]
 
-# %% ../nbs/01a_detector.ipynb #a7b2bccc
+# %% ../nbs/01a_detector.ipynb #f1c65ef2
 def tracking_efficiency(kinds, pts, etas):
     "Probability (M,) that charged particles of `kinds` (M,) ('h', 'e' or 'mu' codes 0, 1, 2) with `pts`, `etas` (M,) leave a track"
     a = np.abs(etas)
@@ -56,7 +56,7 @@ def tracking_efficiency(kinds, pts, etas):
         eff[m] = _by_eta_pt(a[m], pts[m], np.array([1.5, 2.5]), pt_edges, table)
     return eff
 
-# %% ../nbs/01a_detector.ipynb #681cb3c4
+# %% ../nbs/01a_detector.ipynb #b7d2d000
 def track_resolution(kinds, pts, etas):
     "Relative pT resolution sigma(pT)/pT (M,) = sqrt(a^2 + (b pT)^2) of tracks of `kinds` (0 hadron or muon, 1 electron)"
     a_h, b_h = np.array([0.06, 0.10, 0.25]), np.array([1.3e-3, 1.7e-3, 3.1e-3])
@@ -65,7 +65,7 @@ def track_resolution(kinds, pts, etas):
     a, b = np.where(kinds == 1, a_e[i], a_h[i]), np.where(kinds == 1, b_e[i], b_h[i])
     return np.sqrt(a**2 + (b * pts)**2)
 
-# %% ../nbs/01a_detector.ipynb #c331b489
+# %% ../nbs/01a_detector.ipynb #3a8dbe8c
 def ecal_resolution(energies, etas):
     "ECAL energy resolution sigma(E) (GeV) at `energies` (GeV) and `etas`, per the CMS card"
     a = np.abs(etas)
@@ -77,14 +77,14 @@ def hcal_resolution(energies, etas):
     "HCAL energy resolution sigma(E) (GeV) at `energies` (GeV) and `etas`, per the CMS card"
     return np.where(np.abs(etas) <= 3, np.sqrt((0.050 * energies)**2 + 1.50**2 * energies), np.sqrt((0.130 * energies)**2 + 2.70**2 * energies))
 
-# %% ../nbs/01a_detector.ipynb #61341647
+# %% ../nbs/01a_detector.ipynb #2570c2a0
 def lognormal_smear(means, sigmas, rng):
     "Log-normal draws with the given `means` and standard deviations `sigmas` (positive, same shape)"
     means = np.maximum(means, 1e-12)
     s2 = np.log1p((sigmas / means)**2)
     return means * np.exp(np.sqrt(s2) * rng.standard_normal(means.shape) - s2 / 2)
 
-# %% ../nbs/01a_detector.ipynb #c106df67
+# %% ../nbs/01a_detector.ipynb #c310cc61
 def tower_eta_edges(cfg=DetectorConfig()):
     "Tower edges in eta: `tower_deta` wide up to the tracker edge, twice that out to `calo_eta`"
     n_in = int(np.ceil(cfg.tracker_eta / cfg.tower_deta))
@@ -92,7 +92,7 @@ def tower_eta_edges(cfg=DetectorConfig()):
     half = np.concatenate([np.arange(n_in + 1) * cfg.tower_deta, n_in * cfg.tower_deta + np.arange(1, n_out + 1) * 2 * cfg.tower_deta])
     return np.concatenate([-half[:0:-1], half])
 
-# %% ../nbs/01a_detector.ipynb #8eb9bcbc
+# %% ../nbs/01a_detector.ipynb #b2acdde2
 def tower_index(etas, phis, cfg=DetectorConfig()):
     "Integer tower ids (M,) and tower-centre etas and phis (M,) of deposits at `etas`, `phis` (M,)"
     edges = tower_eta_edges(cfg)
@@ -101,7 +101,7 @@ def tower_index(etas, phis, cfg=DetectorConfig()):
     iphi = np.floor((np.asarray(phis) + np.pi) / dphi).astype(np.int64) % cfg.tower_nphi
     return ieta * cfg.tower_nphi + iphi, (edges[ieta - 1] + edges[ieta]) / 2, (iphi + 0.5) * dphi - np.pi
 
-# %% ../nbs/01a_detector.ipynb #bbeb2673
+# %% ../nbs/01a_detector.ipynb #3f95aeac
 def calorimeter(evts, p4s, is_em, cfg, rng):
     "Smeared towers of deposits `p4s` (M, 4) in events `evts` (M,): returns (evts, p4s, is_photon) of massless EM and hadronic tower candidates"
     tid, eta_c, phi_c = tower_index(eta(p4s), phi(p4s), cfg)
@@ -119,13 +119,13 @@ def calorimeter(evts, p4s, is_em, cfg, rng):
     energies, etas_o = np.concatenate(out_e), np.concatenate(out_eta)
     return np.concatenate(out_evt), p4_from_ptetaphi(energies / np.cosh(etas_o), etas_o, np.concatenate(out_phi)), np.concatenate(out_em)
 
-# %% ../nbs/01a_detector.ipynb #8027e0c9
+# %% ../nbs/01a_detector.ipynb #cbe2c94d
 def delta_r(etas1, phis1, etas2, phis2):
     "Distance sqrt(d_eta^2 + d_phi^2) with d_phi wrapped into (-pi, pi]"
     dphi = (np.asarray(phis1) - phis2 + np.pi) % (2 * np.pi) - np.pi
     return np.hypot(np.asarray(etas1) - etas2, dphi)
 
-# %% ../nbs/01a_detector.ipynb #6e9222ba
+# %% ../nbs/01a_detector.ipynb #6e9ffc1b
 def isolation(cand_idx, evts, pts, etas, phis, n_events, cfg=DetectorConfig()):
     "Relative isolation (C,) of candidates at positions `cand_idx` (C,) among particle-flow objects sorted by `evts` (M,)"
     starts = np.searchsorted(evts, np.arange(n_events + 1))
@@ -137,7 +137,7 @@ def isolation(cand_idx, evts, pts, etas, phis, n_events, cfg=DetectorConfig()):
     near = (delta_r(etas[ci], phis[ci], etas[other], phis[other]) < cfg.iso_dr) & (other != ci) & (pts[other] > cfg.eflow_iso_pt)
     return np.bincount(owner, weights=np.where(near, pts[other], 0), minlength=len(cand_idx)) / pts[cand_idx]
 
-# %% ../nbs/01a_detector.ipynb #1fb5a31b
+# %% ../nbs/01a_detector.ipynb #f8ce1136
 def _jets(evts, p4s, n_events, cfg):
     "Anti-kt jets (n_events, n_jets, 4) after the energy-scale factor, and the number of jets above threshold (n_events,)"
     counts = np.bincount(evts, minlength=n_events)
@@ -155,7 +155,7 @@ def _jets(evts, p4s, n_events, cfg):
         out[sel] = np.take_along_axis(js, order[:, :, None], 1)
     return out, n
 
-# %% ../nbs/01a_detector.ipynb #d3796193
+# %% ../nbs/01a_detector.ipynb #807b3635
 def _identify(kind_mask, pf_idx, pts_pf, etas_pf, pf_evt, eff, pt_min, eta_max, rng):
     "Positions among particle-flow objects of candidates of one kind passing acceptance and a flat-in-bins efficiency"
     cand = pf_idx[kind_mask[pf_idx]]
@@ -163,7 +163,7 @@ def _identify(kind_mask, pf_idx, pts_pf, etas_pf, pf_evt, eff, pt_min, eta_max, 
     cand = cand[ok]
     return cand[rng.random(len(cand)) < eff(etas_pf[cand])]
 
-# %% ../nbs/01a_detector.ipynb #a94d7bfd
+# %% ../nbs/01a_detector.ipynb #8c81a6ad
 def reconstruct(evts, ids, charges, p4s, n_events, rng, cfg=DetectorConfig()):
     "Detector-level `x` (n_events, 24) and selection mask (n_events,) from stable particles `evts`, `ids`, `charges` (M,) and `p4s` (M, 4)"
     aid = np.abs(ids)
@@ -215,7 +215,7 @@ def reconstruct(evts, ids, charges, p4s, n_events, rng, cfg=DetectorConfig()):
     x[~selected] = np.nan
     return x, selected
 
-# %% ../nbs/01a_detector.ipynb #3c335843
+# %% ../nbs/01a_detector.ipynb #e1706227
 def selection_summary(selected):
     "Counts of generated and selected events and the pass fraction"
     return dict(generated=len(selected), selected=int(selected.sum()), pass_fraction=float(np.mean(selected)) if len(selected) else 0.0)

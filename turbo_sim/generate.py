@@ -7,8 +7,8 @@ __all__ = ['Z_PDG_IDS', 'BATCH_SIZE', 'generate_cli', 'pythia_settings', 'make_p
            'stable_particles', 'generate_batch', 'shard_seeds', 'shard_path', 'run_shard', 'versions', 'generate',
            'generate_main', 'summary']
 
-# %% ../nbs/02_generate.ipynb #c28ae762
-import json, os, sys, time, datetime
+# %% ../nbs/02_generate.ipynb #c2713866
+import sys, time, datetime
 from concurrent.futures import ProcessPoolExecutor, FIRST_COMPLETED, wait
 import multiprocessing as mp
 from dataclasses import asdict
@@ -22,7 +22,7 @@ from .detector import DetectorConfig, reconstruct
 from .data import save_events, load_events, link_shards, read_provenance
 from .core import command
 
-# %% ../nbs/02_generate.ipynb #7840e5fb
+# %% ../nbs/02_generate.ipynb #45c8073b
 def pythia_settings(seed:int, # Pythia's random seed, 1..900_000_000
                     mpi:bool=True, # multiparton interactions on (the shipped data) or off (fast tests)
                    ) -> list:
@@ -34,7 +34,7 @@ def pythia_settings(seed:int, # Pythia's random seed, 1..900_000_000
             'Random:setSeed = on', f'Random:seed = {seed}',
             'Next:numberCount = 0', 'Next:numberShowEvent = 0', 'Print:quiet = on']
 
-# %% ../nbs/02_generate.ipynb #047431fc
+# %% ../nbs/02_generate.ipynb #0179f70d
 def make_pythia(seed, mpi=True):
     "An initialised `pythia8mc.Pythia` for the tt̄ sample"
     import pythia8mc
@@ -43,10 +43,10 @@ def make_pythia(seed, mpi=True):
     if not pythia.init(): raise RuntimeError(f'Pythia failed to initialise with settings {pythia_settings(seed, mpi)}')
     return pythia
 
-# %% ../nbs/02_generate.ipynb #aa8e17c4
+# %% ../nbs/02_generate.ipynb #7c7083f3
 Z_PDG_IDS = (11, -12, 5, -5, 2, -1)  # e-, nu_e~, b, b~, u, d~: the order of z
 
-# %% ../nbs/02_generate.ipynb #c5dd0fa2
+# %% ../nbs/02_generate.ipynb #4e6297e6
 def hard_partons(prt):
     "z (B, 24) from the Pythia event records `prt` (awkward, B events): the hard-process e-, nu_e~, b, b~, u, d~"
     hard = prt[(abs(prt.status) == 22) | (abs(prt.status) == 23)]
@@ -57,7 +57,7 @@ def hard_partons(prt):
         cols.append(np.stack([ak.to_numpy(first[k]) for k in ('px', 'py', 'pz', 'e')], -1))
     return np.stack(cols, 1).reshape(-1, 24)
 
-# %% ../nbs/02_generate.ipynb #9b51f456
+# %% ../nbs/02_generate.ipynb #c608872e
 class ChargeTable:
     "Electric charges of PDG ids, looked up in Pythia's particle data and cached"
     def __init__(self, particle_data): self.pd, self.cache = particle_data, {}
@@ -68,7 +68,7 @@ class ChargeTable:
             if int(i) not in self.cache: self.cache[int(i)] = self.pd.charge(int(i))
         return np.array([self.cache[int(i)] for i in uniq])[inv]
 
-# %% ../nbs/02_generate.ipynb #1069066b
+# %% ../nbs/02_generate.ipynb #792c6756
 def stable_particles(prt, charges_of):
     "Flat (evts, ids, charges, p4s) of the stable particles of the event records `prt` (awkward, B events)"
     final = prt[prt.status > 0]
@@ -78,7 +78,7 @@ def stable_particles(prt, charges_of):
     p4s = np.stack([ak.to_numpy(ak.flatten(p[k])) for k in ('px', 'py', 'pz', 'e')], -1)
     return evts, ids, charges_of(ids), p4s
 
-# %% ../nbs/02_generate.ipynb #fbf94b15
+# %% ../nbs/02_generate.ipynb #39704822
 def generate_batch(pythia, n, rng, charges_of, cfg=DetectorConfig()):
     "Generate `n` events: returns z, x (n_sel, 24) of the selected ones, the number generated, and the seconds spent in Pythia and in the detector"
     t0 = time.perf_counter()
@@ -89,7 +89,7 @@ def generate_batch(pythia, n, rng, charges_of, cfg=DetectorConfig()):
     z = hard_partons(prt[selected])
     return z, x[selected], len(prt), t1 - t0, time.perf_counter() - t1
 
-# %% ../nbs/02_generate.ipynb #f6850c43
+# %% ../nbs/02_generate.ipynb #6caf554d
 BATCH_SIZE = 500  # events per Pythia batch inside a shard (part of what makes a shard reproducible)
 
 def shard_seeds(seed, k):
@@ -97,10 +97,10 @@ def shard_seeds(seed, k):
     pythia_state, detector_state = np.random.SeedSequence([seed, k]).generate_state(2)
     return int(pythia_state % 900_000_000) + 1, int(detector_state)
 
-# %% ../nbs/02_generate.ipynb #754f75c3
+# %% ../nbs/02_generate.ipynb #6efa9c34
 def shard_path(folder, k): return Path(folder)/f'shard_{k:05d}.h5'
 
-# %% ../nbs/02_generate.ipynb #a4cac572
+# %% ../nbs/02_generate.ipynb #591b1c22
 def run_shard(folder, # where shards are written
               k:int, # shard index
               seed:int, # run seed
@@ -125,7 +125,7 @@ def run_shard(folder, # where shards are written
     save_events(shard_path(folder, k), z, x, **info)
     return info
 
-# %% ../nbs/02_generate.ipynb #c2c00bb3
+# %% ../nbs/02_generate.ipynb #aac2b3f6
 def versions():
     "Versions of turbo-sim and of the generator chain"
     import pythia8mc, fastjet
@@ -136,7 +136,7 @@ def _dist_version(name):
     from importlib.metadata import version
     return version(name)
 
-# %% ../nbs/02_generate.ipynb #4d4eb3cb
+# %% ../nbs/02_generate.ipynb #3f1ea93c
 def _existing_shard(folder, k, seed, shard_size, mpi):
     "Provenance of a finished shard `k`, or None; raise if it was made with other settings"
     p = shard_path(folder, k)
@@ -147,13 +147,13 @@ def _existing_shard(folder, k, seed, shard_size, mpi):
     if got != want: raise ValueError(f'{p}: this shard was made with {got}, but the run asks for {want}; use another --out or remove the shard folder.')
     return info
 
-# %% ../nbs/02_generate.ipynb #d9486dc0
+# %% ../nbs/02_generate.ipynb #5678d03b
 def _worker(args):
     "Process-pool entry: run one shard, reporting batches to the queue"
     folder, k, seed, shard_size, mpi, queue = args
     return run_shard(folder, k, seed, shard_size, mpi, progress=lambda g, s: queue.put((g, s)))
 
-# %% ../nbs/02_generate.ipynb #d80ac9d8
+# %% ../nbs/02_generate.ipynb #ced4d09f
 def _enough(done, n_events):
     "Number of leading shards (0, 1, ...) that are finished and hold `n_events` selected events, or None"
     total, k = 0, 0
@@ -162,7 +162,7 @@ def _enough(done, n_events):
         if total >= n_events: return k
     return None
 
-# %% ../nbs/02_generate.ipynb #f9bb71b2
+# %% ../nbs/02_generate.ipynb #48a72a29
 def generate(n_events:int, # selected events wanted
              seed:int, # run seed: the output depends on it alone
              out, # output HDF5 file; shards go to a folder beside it, `<out stem>.shards`
@@ -218,7 +218,7 @@ def generate(n_events:int, # selected events wanted
     used = [done[i] for i in range(n_shards)]
     return _write_output(out, folder, used, n_events, seed, shard_size, mpi, link, n_jobs, t_start)
 
-# %% ../nbs/02_generate.ipynb #37621784
+# %% ../nbs/02_generate.ipynb #4a57d619
 def _write_output(out, folder, used, n_events, seed, shard_size, mpi, link, n_jobs, t_start):
     "Write the run's output file from the leading shards `used`, with the run's provenance"
     n_gen = sum(d['n_generated'] for d in used)
@@ -240,7 +240,7 @@ def _write_output(out, folder, used, n_events, seed, shard_size, mpi, link, n_jo
     z, x = (np.concatenate(a)[:n_events] for a in zip(*(load_events(s) for s in shards)))
     return save_events(out, z, x, **provenance)
 
-# %% ../nbs/02_generate.ipynb #179ed0b1
+# %% ../nbs/02_generate.ipynb #6ec37af7
 def generate_main(n_events:int=1000, # selected events wanted
                  seed:int=1, # run seed
                  out:str='ttbar.h5', # output HDF5 file (shards go to `<stem>.shards/` beside it)
@@ -256,7 +256,7 @@ def generate_main(n_events:int=1000, # selected events wanted
 
 generate_cli = command(generate_main)  # the console script `turbo-sim-generate`
 
-# %% ../nbs/02_generate.ipynb #34c96227
+# %% ../nbs/02_generate.ipynb #d2387b36
 def summary(path):
     "A short text summary of an event file: counts, pass fraction, rates and the four masses"
     from turbo_sim.data import load_events

@@ -8,14 +8,14 @@ __all__ = ['DISTANCES', 'ADVERSARIAL', 'TERMS', 'SYMBOLS', 'PRESETS', 'CRITIC_SP
            'critic_objective', 'generator_objective', 'sliced_wasserstein', 'adv_z_tilde', 'adv_x_hat', 'adv_x_tilde',
            'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss']
 
-# %% ../nbs/05_losses.ipynb #d1a007c3
-from dataclasses import dataclass, asdict, replace, fields
+# %% ../nbs/05_losses.ipynb #2dc0e962
+from dataclasses import dataclass, replace
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .models import Critic
 
-# %% ../nbs/05_losses.ipynb #752317a4
+# %% ../nbs/05_losses.ipynb #fd51c962
 DISTANCES = ('mse', 'l1')
 
 def distance(target, prediction, kind:str='mse'):
@@ -24,13 +24,13 @@ def distance(target, prediction, kind:str='mse'):
     if kind == 'l1': return F.l1_loss(prediction, target)
     raise ValueError(f"'kind' must be one of {DISTANCES}; got {kind!r}.")
 
-# %% ../nbs/05_losses.ipynb #0fbab17f
+# %% ../nbs/05_losses.ipynb #448d0b74
 def loss_z_tilde(z, z_tilde, kind='mse'): "L_z~: paired parton-level `z` vs the unfolded z~ = E(x), (B, 24) each"; return distance(z, z_tilde, kind)
 def loss_x_hat(x, x_hat, kind='mse'): "L_x^: detector-level `x` vs its reconstruction x^ = D(E(x)), (B, 24) each"; return distance(x, x_hat, kind)
 def loss_x_tilde(x, x_tilde, kind='mse'): "L_x~: paired detector-level `x` vs the simulated x~ = D(z), (B, 24) each"; return distance(x, x_tilde, kind)
 def loss_z_hat(z, z_hat, kind='mse'): "L_z^: parton-level `z` vs its reconstruction z^ = E(D(z)), (B, 24) each"; return distance(z, z_hat, kind)
 
-# %% ../nbs/05_losses.ipynb #4e77e1ee
+# %% ../nbs/05_losses.ipynb #0ea77648
 ADVERSARIAL = ('wgan-gp', 'bce', 'swd')
 
 def gradient_penalty(critic, real, fake):
@@ -40,7 +40,7 @@ def gradient_penalty(critic, real, fake):
     grad, = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
     return ((grad.norm(dim=1) - 1)**2).mean()
 
-# %% ../nbs/05_losses.ipynb #768540dc
+# %% ../nbs/05_losses.ipynb #7688c992
 def critic_objective(critic, real, fake, kind:str='wgan-gp', gp_weight:float=10.0):
     "The loss a critic minimises to tell `real` from `fake` (B, D); `fake` should be detached"
     if kind == 'wgan-gp':
@@ -55,7 +55,7 @@ def generator_objective(critic, fake, kind:str='wgan-gp'):
     if kind == 'bce': return F.softplus(-critic(fake)).mean()
     raise ValueError(f"'kind' must be one of {ADVERSARIAL}; got {kind!r}.")
 
-# %% ../nbs/05_losses.ipynb #f2305956
+# %% ../nbs/05_losses.ipynb #379b474e
 def sliced_wasserstein(a, b, n_projections:int=64):
     "Sliced squared Wasserstein-2 distance between samples `a` and `b` (B, D) of equal size, over random unit directions"
     u = torch.randn(a.shape[1], n_projections, dtype=a.dtype, device=a.device)
@@ -63,17 +63,17 @@ def sliced_wasserstein(a, b, n_projections:int=64):
     pa, pb = (a @ u).sort(dim=0).values, (b @ u).sort(dim=0).values
     return ((pa - pb)**2).mean()
 
-# %% ../nbs/05_losses.ipynb #61fe0685
+# %% ../nbs/05_losses.ipynb #1e7e1ed2
 def adv_z_tilde(critic, z_tilde, kind='wgan-gp'): "D_zz~: the unfolded z~ (B, 24) against the critic of marginal z"; return generator_objective(critic, z_tilde, kind)
 def adv_x_hat(critic, x_hat, kind='wgan-gp'): "D_xx^: the reconstructed x^ (B, 24) against the critic of marginal x"; return generator_objective(critic, x_hat, kind)
 def adv_x_tilde(critic, x_tilde, kind='wgan-gp'): "D_xx~: the simulated x~ (B, 24) against the critic of marginal x"; return generator_objective(critic, x_tilde, kind)
 def adv_z_hat(critic, z_hat, kind='wgan-gp'): "D_zz^: the reconstructed z^ (B, 24) against the critic of marginal z"; return generator_objective(critic, z_hat, kind)
 
-# %% ../nbs/05_losses.ipynb #3354fbe9
+# %% ../nbs/05_losses.ipynb #95b83f43
 TERMS = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat', 'L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 SYMBOLS = dict(L_z_tilde='L_z~', D_z_tilde='D_zz~', L_x_hat='L_x^', D_x_hat='D_xx^', L_x_tilde='L_x~', D_x_tilde='D_xx~', L_z_hat='L_z^', D_z_hat='D_zz^')
 
-# %% ../nbs/05_losses.ipynb #5b47a111
+# %% ../nbs/05_losses.ipynb #38495692
 @dataclass(frozen=True)
 class LossWeights:
     "alpha, beta, gamma, a weight per term and a gradient-penalty weight per critic; defaults are the public code's values"
@@ -94,7 +94,7 @@ class LossWeights:
 
     def gp(self, term): "Gradient-penalty weight of the critic of adversarial `term`"; return getattr(self, 'gp_' + term[2:])
 
-# %% ../nbs/05_losses.ipynb #def72c84
+# %% ../nbs/05_losses.ipynb #ea8c2c67
 _ZERO = dict.fromkeys(TERMS, 0.0)
 PRESETS = dict(
     reference=LossWeights(),                                                   # the public code's stated weights, every term trained
@@ -107,16 +107,16 @@ PRESETS = dict(
     supervised=LossWeights(**{**_ZERO, 'L_z_tilde': 10.0, 'L_x_hat': 10.0, 'L_x_tilde': 10.0, 'L_z_hat': 10.0}),
 )
 
-# %% ../nbs/05_losses.ipynb #05737103
+# %% ../nbs/05_losses.ipynb #eb9d1a3a
 CRITIC_SPACE = dict(D_z_tilde='z', D_x_hat='x', D_x_tilde='x', D_z_hat='z')   # the marginal each critic holds the real events of
 
-# %% ../nbs/05_losses.ipynb #782b7500
+# %% ../nbs/05_losses.ipynb #123ca035
 def make_critics(weights:LossWeights, widths=(24, 256, 128, 64, 1), activation:str='relu', adversarial:str='wgan-gp') -> nn.ModuleDict:
     "One critic per active adversarial term, keyed by term name (none for the critic-free 'swd')"
     if adversarial == 'swd': return nn.ModuleDict()
     return nn.ModuleDict({t: Critic(widths, activation) for t in weights.active() if t.startswith('D_')})
 
-# %% ../nbs/05_losses.ipynb #4b63dc5c
+# %% ../nbs/05_losses.ipynb #f6ea863a
 DIRECT, REVERSE = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat'), ('L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 OUTPUT_OF = dict(L_z_tilde='z_tilde', D_z_tilde='z_tilde', L_x_hat='x_hat', D_x_hat='x_hat', L_x_tilde='x_tilde', D_x_tilde='x_tilde', L_z_hat='z_hat', D_z_hat='z_hat')
 
@@ -127,7 +127,7 @@ def passes(model, z, x, weights:LossWeights) -> dict:
     if any(t in active for t in REVERSE): out['x_tilde'], out['z_hat'] = model.reverse(z)
     return out
 
-# %% ../nbs/05_losses.ipynb #9d915454
+# %% ../nbs/05_losses.ipynb #78881342
 _SUPERVISED = dict(L_z_tilde=(loss_z_tilde, 'z'), L_x_hat=(loss_x_hat, 'x'), L_x_tilde=(loss_x_tilde, 'x'), L_z_hat=(loss_z_hat, 'z'))
 _ADVERSARIAL = dict(D_z_tilde=adv_z_tilde, D_x_hat=adv_x_hat, D_x_tilde=adv_x_tilde, D_z_hat=adv_z_hat)
 
@@ -150,7 +150,7 @@ def turbo_loss(outputs:dict, # from `passes`
     total = sum(eff[t] * v for t, v in terms.items()) if terms else torch.zeros(())
     return total, terms
 
-# %% ../nbs/05_losses.ipynb #5f1e6c73
+# %% ../nbs/05_losses.ipynb #2461a345
 def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, weights:LossWeights, adversarial:str='wgan-gp'):
     "Sum of the critics' objectives: real events from the marginal batches (B, 24), fakes from `outputs`, detached; returns (total, {term: value})"
     terms = {}
@@ -160,6 +160,6 @@ def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, we
     total = sum(terms.values()) if terms else torch.zeros(())
     return total, terms
 
-# %% ../nbs/05_losses.ipynb #2a41d884
+# %% ../nbs/05_losses.ipynb #02c8f68f
 REACHES = dict(L_z_tilde={'encoder'}, D_z_tilde={'encoder'}, L_x_hat={'encoder', 'decoder'}, D_x_hat={'encoder', 'decoder'},
                L_x_tilde={'decoder'}, D_x_tilde={'decoder'}, L_z_hat={'encoder', 'decoder'}, D_z_hat={'encoder', 'decoder'})

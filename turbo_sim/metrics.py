@@ -8,16 +8,16 @@ __all__ = ['TALK_COLUMNS', 'COLUMN_LABELS', 'MASS_RANGES', 'EXTRA_COLUMNS', 'eva
            'evaluate', 'OracleModel', 'write_table', 'read_table', 'markdown_table', 'plot_columns', 'evaluate_file',
            'evaluate_main']
 
-# %% ../nbs/07_metrics.ipynb #a659fdcf
+# %% ../nbs/07_metrics.ipynb #af8d54dc
 import csv, json
 from pathlib import Path
 import numpy as np
 import torch
 from scipy.stats import ks_2samp, wasserstein_distance
 from .core import command
-from .physics import reco_observables, parton_observables, Z_NAMES, X_NAMES, COMPONENTS
+from .physics import reco_observables, Z_NAMES, X_NAMES, COMPONENTS
 
-# %% ../nbs/07_metrics.ipynb #ef5184b9
+# %% ../nbs/07_metrics.ipynb #34f9c34b
 def ks_distance(a, b):
     "Two-sample Kolmogorov-Smirnov statistic of 1-D samples `a` and `b`"
     return float(ks_2samp(np.asarray(a).ravel(), np.asarray(b).ravel()).statistic)
@@ -26,13 +26,13 @@ def wasserstein(a, b):
     "1-D Wasserstein-1 distance between samples `a` and `b`, in their units"
     return float(wasserstein_distance(np.asarray(a).ravel(), np.asarray(b).ravel()))
 
-# %% ../nbs/07_metrics.ipynb #97e584a2
+# %% ../nbs/07_metrics.ipynb #3e91e520
 TALK_COLUMNS = ('b_py', 'b_pz', 'b_E', 'j1_py', 'j1_pz', 'j1_E', 'm_tt', 'm_W_had', 'm_t_lep', 'm_t_had')
 COLUMN_LABELS = dict(b_py='$p_y^b$', b_pz='$p_z^b$', b_E='$E^b$', j1_py='$p_y^{j_1}$', j1_pz='$p_z^{j_1}$', j1_E='$E^{j_1}$',
                      m_tt=r'$m_{t\bar t}$', m_W_had='$m_W^{had}$', m_t_lep='$m_t^{lep}$', m_t_had='$m_t^{had}$')
 MASS_RANGES = dict(m_tt=(250, 1500), m_W_had=(0, 250), m_t_lep=(50, 400), m_t_had=(50, 500))
 
-# %% ../nbs/07_metrics.ipynb #ca0554da
+# %% ../nbs/07_metrics.ipynb #d2053ca5
 def coordinate_names(space):
     "Names of the 24 coordinates of `space` 'z' or 'x', e.g. 'z_b_py', 'x_j1_E'"
     names = Z_NAMES if space == 'z' else X_NAMES
@@ -46,18 +46,18 @@ def columns(z, x, coordinates:bool=False) -> dict:
         out.update(zip(coordinate_names('z'), z.T)); out.update(zip(coordinate_names('x'), x.T))
     return out
 
-# %% ../nbs/07_metrics.ipynb #8354bbd2
+# %% ../nbs/07_metrics.ipynb #437aecc4
 def halves(n, seed=0):
     "Indices of two disjoint random halves of `range(n)`"
     perm = np.random.default_rng(seed).permutation(n)
     return perm[:n // 2], perm[n // 2:2 * (n // 2)]
 
-# %% ../nbs/07_metrics.ipynb #ba6bec35
+# %% ../nbs/07_metrics.ipynb #5e2c9d45
 def distance_row(pred:dict, truth:dict, fn=ks_distance, names=None) -> dict:
     "`fn` between each column of `pred` and of `truth` (dicts from `columns`)"
     return {k: fn(pred[k], truth[k]) for k in (names or pred)}
 
-# %% ../nbs/07_metrics.ipynb #b92ad3b9
+# %% ../nbs/07_metrics.ipynb #2e50eb05
 def auc(scores_pos, scores_neg):
     "ROC area: probability that a positive scores above a negative (ties count half), via ranks"
     s = np.concatenate([scores_pos, scores_neg])
@@ -67,7 +67,7 @@ def auc(scores_pos, scores_neg):
     n_pos, n_neg = len(scores_pos), len(scores_neg)
     return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
-# %% ../nbs/07_metrics.ipynb #db62a3a6
+# %% ../nbs/07_metrics.ipynb #97b28f9a
 def classifier_auc(a, b, seed:int=0, epochs:int=8, max_events:int=50_000):
     "Held-out ROC AUC of a small MLP trained to tell samples `a` from `b` (N, D); 0.5 means indistinguishable"
     g = torch.Generator().manual_seed(seed)
@@ -89,13 +89,13 @@ def classifier_auc(a, b, seed:int=0, epochs:int=8, max_events:int=50_000):
     yt = y[n_tr:].numpy().astype(bool)
     return auc(s[yt], s[~yt])
 
-# %% ../nbs/07_metrics.ipynb #d70f763a
+# %% ../nbs/07_metrics.ipynb #baf1e6f8
 def correlation_distance(a, b):
     "Frobenius distance between the correlation matrices of `a` and `b` (N, D), divided by D"
     ca, cb = np.corrcoef(np.asarray(a, dtype=np.float64).T), np.corrcoef(np.asarray(b, dtype=np.float64).T)
     return float(np.linalg.norm(ca - cb) / len(ca))
 
-# %% ../nbs/07_metrics.ipynb #d45ea8cb
+# %% ../nbs/07_metrics.ipynb #6b1b6764
 EXTRA_COLUMNS = ('auc_x', 'auc_z', 'corr_x', 'corr_z')
 
 def evaluate(model, # a `TurboSim`, or anything with `unfold(x)` and `simulate(z)` in GeV
@@ -121,7 +121,7 @@ def evaluate(model, # a `TurboSim`, or anything with `unfold(x)` and `simulate(z
     rows['arrays'] = dict(pred=pred, truth=truth2)
     return rows
 
-# %% ../nbs/07_metrics.ipynb #a6eebfbd
+# %% ../nbs/07_metrics.ipynb #d5687a2f
 class OracleModel:
     "A perfect model of the distributions: returns the true partner of events drawn from a reference sample"
     def __init__(self, z, x, shift_b_py=0.0, seed=0): self.z, self.x, self.shift, self.rng = np.asarray(z), np.asarray(x), shift_b_py, np.random.default_rng(seed)
@@ -131,7 +131,7 @@ class OracleModel:
         return z
     def simulate(self, z): return self.x[self.rng.integers(len(self.x), size=len(z))]
 
-# %% ../nbs/07_metrics.ipynb #9883cfb4
+# %% ../nbs/07_metrics.ipynb #c60c305e
 def write_table(path, rows:dict, cols=TALK_COLUMNS + EXTRA_COLUMNS):
     "Write `rows` {name: {column: value}} to a CSV with a `model` column; missing values are left empty"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +144,7 @@ def read_table(path) -> dict:
     "Rows {name: {column: float}} of a CSV written by `write_table`"
     with open(path) as f: return {r.pop('model'): {k: float(v) for k, v in r.items() if v != ''} for r in csv.DictReader(f)}
 
-# %% ../nbs/07_metrics.ipynb #673b8a08
+# %% ../nbs/07_metrics.ipynb #cd10b1b3
 def markdown_table(rows:dict, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2) -> str:
     "A Markdown table of `rows`, KS values times `scale` (the talk's 1e-2 units); AUC and correlation columns as they are"
     head = '| model | ' + ' | '.join(COLUMN_LABELS.get(c, c) for c in cols) + ' |'
@@ -154,7 +154,7 @@ def markdown_table(rows:dict, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2
         lines.append(f'| {name} | ' + ' | '.join(fmt(c) for c in cols) + ' |')
     return '\n'.join(lines)
 
-# %% ../nbs/07_metrics.ipynb #29f3852d
+# %% ../nbs/07_metrics.ipynb #0b643c11
 def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Turbo-Sim', bins=50):
     "Histograms of `pred` vs `truth` per column with model/truth ratio panels; saved to `path` if given"
     import matplotlib.pyplot as plt
@@ -179,14 +179,14 @@ def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Tu
     if path: fig.savefig(path, dpi=90, bbox_inches='tight'); plt.close(fig)
     return fig
 
-# %% ../nbs/07_metrics.ipynb #7e8ef6a8
+# %% ../nbs/07_metrics.ipynb #c5df90a8
 def _same_file(trained_on, data):
     "Is `data` the file the model was trained on? (the same file, or one of the same name when the training path is not reachable from here)"
     a, b = Path(trained_on), Path(data)
     if a.exists() and b.exists(): return a.resolve() == b.resolve() or a.samefile(b)
     return a.name == b.name
 
-# %% ../nbs/07_metrics.ipynb #b9273239
+# %% ../nbs/07_metrics.ipynb #90aba8f6
 def evaluate_file(model_path, data, out, split:str='auto', seed:int=0, coordinates:bool=False, extras:bool=True, max_events:int=0):
     "Evaluate the checkpoint `model_path` on the FDL/ROL file `data`; writes `out`/ks.csv, distances, figures; returns the rows"
     from turbo_sim.train import load_model, load_checkpoint, TrainConfig
@@ -211,7 +211,7 @@ def evaluate_file(model_path, data, out, split:str='auto', seed:int=0, coordinat
     (out/'ks.md').write_text(markdown_table(rows, cols) + f'\n\nKS x 1e-2 ({split} events of {data}: {len(z)}, halves of {len(z) // 2}); AUC and correlation distance as they are.\n')
     return rows
 
-# %% ../nbs/07_metrics.ipynb #b3c1ceba
+# %% ../nbs/07_metrics.ipynb #044adfbc
 def evaluate_main(model:str, # checkpoint (.pt) written by turbo-sim-train or turbo-sim-reproduce
                   data:str='data/ttbar.h5', # FDL/ROL event file
                   out:str='evaluation', # output folder

@@ -6,26 +6,25 @@
 __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'reproduce_cli', 'best_config', 'reference_config', 'run_configs', 'export_model',
            'reproduce', 'reproduce_main']
 
-# %% ../nbs/08_ttbar.ipynb #42119c9e
-import json, shutil, time
+# %% ../nbs/08_ttbar.ipynb #60538444
+import json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
-import torch
 from .core import command, pick_device
-from .data import load_splits, load_events
+from .data import load_splits
 from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint
-from .metrics import (evaluate, write_table, read_table, markdown_table, plot_columns,
+from .metrics import (evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
 
-# %% ../nbs/08_ttbar.ipynb #f346aea1
+# %% ../nbs/08_ttbar.ipynb #14b3c313
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
     'Turbo-Sim (talk)': dict(zip(TALK_COLUMNS, np.array([2.06, 1.06, 1.77, 5.14, 2.31, 3.42, 6.60, 14.7, 6.78, 8.19]) / 100)),
     'OTUS (talk)': dict(zip(TALK_COLUMNS, np.array([1.59, 1.23, 2.76, 3.78, 2.39, 5.75, 15.8, 11.7, 14.1, 24.9]) / 100)),
 }
 TRAINED_COLUMNS = TALK_COLUMNS[:6]
 
-# %% ../nbs/08_ttbar.ipynb #9d8f2bb4
+# %% ../nbs/08_ttbar.ipynb #effe9994
 def best_config(data, epochs=30, device='auto', **kw) -> TrainConfig:
     "The settings of `turbo-sim best`"
     return TrainConfig(**{**dict(data=data, preset='turbo', normalise='feature', noise_dim=8, batch_size=256, lr=3e-4, critic_lr=3e-4,
@@ -35,7 +34,7 @@ def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
     return TrainConfig(**{**dict(data=data, preset='released', paired=False, epochs=epochs, device=device), **kw})
 
-# %% ../nbs/08_ttbar.ipynb #e2ba7434
+# %% ../nbs/08_ttbar.ipynb #7bf4779a
 def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
     "Name -> TrainConfig of `turbo-sim best` and, with `baselines`, every baseline row, all for `epochs` passes over the training split"
     best = best_config(data, epochs, device, **kw)
@@ -49,7 +48,7 @@ def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
                      'OTUS-like': replace(best, preset='aae', adversarial='swd')})
     return runs
 
-# %% ../nbs/08_ttbar.ipynb #6fd26b46
+# %% ../nbs/08_ttbar.ipynb #1b6b2477
 def _slug(name): return name.replace(' ', '_').replace('-', '_')
 
 def export_model(checkpoint, path):
@@ -60,7 +59,7 @@ def export_model(checkpoint, path):
     path.with_suffix('.json').write_text(json.dumps(json.loads(ckpt['config']), indent=1))
     return path
 
-# %% ../nbs/08_ttbar.ipynb #75faf6e3
+# %% ../nbs/08_ttbar.ipynb #36fd30bd
 def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               epochs:int=None, # passes over the training split (default: 30, or 3 with `quick`)
               device='auto', # 'cpu', 'cuda' or 'auto'
@@ -109,7 +108,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say(table); say(note)
     return rows
 
-# %% ../nbs/08_ttbar.ipynb #362d88c2
+# %% ../nbs/08_ttbar.ipynb #c5ee0773
 def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped tt̄ data by default)
                    epochs:int=0, # passes over the training split (0: 30, or 3 with --quick)
                    device:str='auto', # 'cpu', 'cuda' or 'auto'
