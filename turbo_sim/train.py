@@ -7,7 +7,7 @@ __all__ = ['HISTORY_FIELDS', 'train_cli', 'TrainConfig', 'build_model', 'build_o
            'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'TrainingDiverged', 'train_step',
            'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
-# %% ../nbs/06_training.ipynb #d7a31b1e
+# %% ../nbs/06_training.ipynb #df3965dc
 import csv, json, math, os, time
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -17,10 +17,10 @@ from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 from .core import command, pick_device
 from .data import Normaliser, EventBatches, load_splits
-from .models import Encoder, Decoder, TurboSim
+from .models import Encoder, Decoder, TurboSim, rest_masses
 from .losses import LossWeights, PRESETS, TERMS, make_critics, passes, turbo_loss, critics_loss
 
-# %% ../nbs/06_training.ipynb #6176ce9e
+# %% ../nbs/06_training.ipynb #c25bf372
 @dataclass(frozen=True)
 class TrainConfig:
     "Everything that defines a training run"
@@ -38,6 +38,8 @@ class TrainConfig:
     activation:str = 'relu'
     noise:float = 0.05                   # std of the Gaussian noise on the inputs of both maps (normalised units)
     noise_dim:int = 0                    # extra N(0, 1) inputs of both maps
+    on_shell:bool = False                # output energies E = sqrt(|p|^2 + m^2) with the rest masses of the training events
+    sort_jets:bool = False               # order the simulated jets by descending pT
     # losses
     preset:str = 'reference'             # a name in `turbo_sim.losses.PRESETS`
     weights:tuple = ()                   # overrides of the preset, as (name, value) pairs
@@ -77,13 +79,16 @@ class TrainConfig:
         conv = lambda v: tuple(conv(i) for i in v) if isinstance(v, list) else v
         return cls(**{k: conv(v) for k, v in d.items()})
 
-# %% ../nbs/06_training.ipynb #fb8705af
-def build_model(cfg:TrainConfig, normaliser:Normaliser) -> TurboSim:
+# %% ../nbs/06_training.ipynb #e3f9cddc
+def build_model(cfg:TrainConfig, normaliser:Normaliser,
+                masses=None, # (z masses (6,), x masses (6,)) in GeV, needed when `cfg.on_shell`
+               ) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
+    if cfg.on_shell and masses is None: raise ValueError("an 'on_shell' model needs the rest 'masses' of z and x (see `turbo_sim.models.rest_masses`).")
     torch.manual_seed(cfg.seed)
     enc = Encoder(cfg.encoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
     dec = Decoder(cfg.decoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
-    return TurboSim(normaliser, enc, dec)
+    return TurboSim(normaliser, enc, dec, masses if cfg.on_shell else None, cfg.sort_jets)
 
 def build_optimisers(cfg, model, critics):
     "Adam for the encoder and decoder, Adam for the critics (None if there is none)"
@@ -91,14 +96,14 @@ def build_optimisers(cfg, model, critics):
     opt_c = torch.optim.Adam(critics.parameters(), lr=cfg.critic_lr, betas=cfg.critic_betas, weight_decay=cfg.critic_weight_decay) if len(critics) else None
     return opt_g, opt_c
 
-# %% ../nbs/06_training.ipynb #78dde25e
+# %% ../nbs/06_training.ipynb #5e7cd093
 def learning_rate_factor(cfg, epoch):
     "Multiplier of the learning rates during `epoch` (0-based)"
     if cfg.schedule == 'constant': return 1.0
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
-# %% ../nbs/06_training.ipynb #3f9247e0
+# %% ../nbs/06_training.ipynb #5362abca
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
@@ -110,7 +115,7 @@ def validation_ks(model, z_val, x_val):
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
-# %% ../nbs/06_training.ipynb #0e344e3d
+# %% ../nbs/06_training.ipynb #d806fb51
 def save_checkpoint(path, state:dict):
     "Write `state` to `path` atomically"
     path = Path(path); tmp_path = path.with_name(path.name + '.tmp')
@@ -123,21 +128,22 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint')
     return torch.load(path, map_location=map_location, weights_only=True)
 
-# %% ../nbs/06_training.ipynb #d9b71877
+# %% ../nbs/06_training.ipynb #677d462a
 def load_model(path, device='cpu') -> TurboSim:
     "The `TurboSim` of a checkpoint (last, best or exported), in eval mode, ready for `unfold` and `simulate` in GeV"
     ckpt = load_checkpoint(path)
     cfg = TrainConfig.from_dict(json.loads(ckpt['config']))
     sd = ckpt['model']
-    model = build_model(cfg, Normaliser.from_state_dict({k: sd[k] for k in ('z_mean', 'z_std', 'x_mean', 'x_std')}))
+    masses = (sd['z_mass'], sd['x_mass']) if 'z_mass' in sd else None
+    model = build_model(cfg, Normaliser.from_state_dict({k: sd[k] for k in ('z_mean', 'z_std', 'x_mean', 'x_std')}), masses)
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/06_training.ipynb #830eb3ef
+# %% ../nbs/06_training.ipynb #dc13af25
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite"
 
-# %% ../nbs/06_training.ipynb #99ca4568
+# %% ../nbs/06_training.ipynb #a88e1238
 def _rng_state(gens):
     state = dict(torch=torch.get_rng_state(), **{f'gen_{k}': g.get_state() for k, g in gens.items()})
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -148,7 +154,7 @@ def _set_rng_state(state, gens):
     for k, g in gens.items(): g.set_state(state[f'gen_{k}'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/06_training.ipynb #30ea86ce
+# %% ../nbs/06_training.ipynb #44981b78
 def _check_finite(losses:dict, epoch, step, out, what):
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -156,7 +162,7 @@ def _check_finite(losses:dict, epoch, step, out, what):
         note = f'the last good checkpoint {last} is intact' if last.exists() else 'no checkpoint had been written yet'
         raise TrainingDiverged(f'{what} loss is not finite at epoch {epoch + 1}, step {step + 1}: {bad}; training stopped and {note}.')
 
-# %% ../nbs/06_training.ipynb #45df9da1
+# %% ../nbs/06_training.ipynb #573efe98
 def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, autocast):
     "One critic update (or `cfg.critic_steps`) and one generator update; returns the losses as floats"
     z, x = batch; zm, xm = marginal
@@ -177,19 +183,20 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
     return logs
 
-# %% ../nbs/06_training.ipynb #099d41fb
+# %% ../nbs/06_training.ipynb #59fac4a3
 def _prepare(cfg, data):
-    "Splits in GeV, the normaliser fitted on training events, and normalised training tensors"
+    "Splits in GeV, the normaliser and rest masses (or None) of the training events, and normalised training tensors"
     splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
     z_tr, x_tr = splits['train']
     if cfg.max_train: z_tr, x_tr = z_tr[:cfg.max_train], x_tr[:cfg.max_train]
     z_val, x_val = (a[:cfg.max_val] for a in splits['val'])
     normaliser = Normaliser.fit(z_tr, x_tr, cfg.normalise)
+    masses = (rest_masses(z_tr), rest_masses(x_tr)) if cfg.on_shell else None
     tensors = [torch.as_tensor(normaliser.norm_z(np.asarray(z_tr, np.float64)), dtype=torch.float32),
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
-    return normaliser, tensors, (np.asarray(z_val), np.asarray(x_val))
+    return normaliser, masses, tensors, (np.asarray(z_val), np.asarray(x_val))
 
-# %% ../nbs/06_training.ipynb #2605024b
+# %% ../nbs/06_training.ipynb #d56430a9
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
@@ -201,7 +208,7 @@ def _write_history(out, history):
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
-# %% ../nbs/06_training.ipynb #426c9b5d
+# %% ../nbs/06_training.ipynb #ea77fc05
 def train(cfg:TrainConfig, # the run
           out, # output folder: config.json, last.pt, best.pt, history.csv, history.png
           resume:bool=False, # continue the run found in `out` (its config must match, `epochs` may grow)
@@ -213,8 +220,8 @@ def train(cfg:TrainConfig, # the run
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     device = pick_device(cfg.device)
     weights = cfg.loss_weights()
-    normaliser, (z_tr, x_tr), (z_val, x_val) = _prepare(cfg, data)
-    model = build_model(cfg, normaliser).to(device)
+    normaliser, masses, (z_tr, x_tr), (z_val, x_val) = _prepare(cfg, data)
+    model = build_model(cfg, normaliser, masses).to(device)
     critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial).to(device)
     opt_g, opt_c = build_optimisers(cfg, model, critics)
     gens = dict(pairs=torch.Generator().manual_seed(cfg.seed + 1), marginal=torch.Generator().manual_seed(cfg.seed + 2))
@@ -268,7 +275,7 @@ def train(cfg:TrainConfig, # the run
         _write_history(out, history)
     return model
 
-# %% ../nbs/06_training.ipynb #6f30449b
+# %% ../nbs/06_training.ipynb #293d6fb8
 def plot_history(history, path=None):
     "Loss terms and the validation KS sum per epoch; saved to `path` if given"
     import matplotlib.pyplot as plt
@@ -283,21 +290,21 @@ def plot_history(history, path=None):
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
 
-# %% ../nbs/06_training.ipynb #5303d9c0
+# %% ../nbs/06_training.ipynb #46911698
 def toy_joint(n, rng, noise=0.05):
     "Toy pairs: z ~ N(0, 1)^4 and x = f(z) + `noise` N(0, 1), f nonlinear and invertible; (n, 4) each"
     z = rng.normal(size=(n, 4))
     f = np.stack([z[:, 0] + 0.3 * z[:, 1]**2, 2 * np.tanh(z[:, 1]), z[:, 2] * np.exp(0.3 * z[:, 0]), z[:, 3]**3 / 3 + z[:, 3]], 1)
     return z, f + noise * rng.normal(size=f.shape)
 
-# %% ../nbs/06_training.ipynb #4e256b71
+# %% ../nbs/06_training.ipynb #525418a4
 def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
                                  max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
-# %% ../nbs/06_training.ipynb #7573038c
+# %% ../nbs/06_training.ipynb #27307758
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs
