@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'reproduce_cli', 'best_config', 'reference_config', 'run_configs',
-           'export_model', 'reproduce', 'reproduce_main']
+           'check_targets', 'targets_markdown', 'export_model', 'reproduce', 'reproduce_main']
 
-# %% ../nbs/08_ttbar.ipynb #d1efff3c
+# %% ../nbs/08_ttbar.ipynb #02b571b5
 import json, time
 from dataclasses import replace
 from pathlib import Path
@@ -14,17 +14,17 @@ import numpy as np
 from .core import command, pick_device
 from .data import load_splits
 from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint
-from .metrics import (evaluate, write_table, markdown_table, plot_columns,
+from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
 
-# %% ../nbs/08_ttbar.ipynb #6c3aa065
+# %% ../nbs/08_ttbar.ipynb #785d22d8
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
     'Turbo-Sim (talk)': dict(zip(TALK_COLUMNS, np.array([2.06, 1.06, 1.77, 5.14, 2.31, 3.42, 6.60, 14.7, 6.78, 8.19]) / 100)),
     'OTUS (talk)': dict(zip(TALK_COLUMNS, np.array([1.59, 1.23, 2.76, 3.78, 2.39, 5.75, 15.8, 11.7, 14.1, 24.9]) / 100)),
 }
 TRAINED_COLUMNS = TALK_COLUMNS[:6]
 
-# %% ../nbs/08_ttbar.ipynb #4847faea
+# %% ../nbs/08_ttbar.ipynb #4c0d27ed
 BEST_GP = (('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_x_tilde', 10.0), ('gp_z_hat', 10.0))  # the usual WGAN-GP weight for every critic
 
 def best_config(data, epochs=30, device='auto', **kw) -> TrainConfig:
@@ -37,7 +37,7 @@ def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
     return TrainConfig(**{**dict(data=data, preset='released', paired=False, epochs=epochs, device=device), **kw})
 
-# %% ../nbs/08_ttbar.ipynb #9315f548
+# %% ../nbs/08_ttbar.ipynb #a9605895
 def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
     "Name -> TrainConfig of `turbo-sim best` and, with `baselines`, every baseline row, all for `epochs` passes over the training split"
     best = best_config(data, epochs, device, **kw)
@@ -51,7 +51,29 @@ def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
                      'OTUS-like': replace(best, preset='aae', adversarial='swd')})
     return runs
 
-# %% ../nbs/08_ttbar.ipynb #9cd66bd1
+# %% ../nbs/08_ttbar.ipynb #6857d164
+def check_targets(rows:dict, # {name: {column: raw KS}} with 'turbo-sim best' and 'floor', optionally 'reference'
+                  name:str='turbo-sim best',
+                 ) -> dict:
+    "Per column: the value of `name` and whether it is <= the talk's Turbo-Sim row, <= `reference`, and (trained columns) <= 2 x floor"
+    if name not in rows or 'floor' not in rows: raise ValueError(f"the table needs the rows {name!r} and 'floor'; it has {list(rows)}.")
+    ours, floor, talk, ref = rows[name], rows['floor'], TALK_ROWS['Turbo-Sim (talk)'], rows.get('reference')
+    return {c: dict(value=ours[c], talk=bool(ours[c] <= talk[c]), reference=None if ref is None else bool(ours[c] <= ref[c]),
+                    floor=bool(ours[c] <= 2 * floor[c]) if c in TRAINED_COLUMNS else None) for c in TALK_COLUMNS}
+
+def targets_markdown(rows:dict, name:str='turbo-sim best') -> str:
+    "`check_targets` as a Markdown table in the talk's units (KS x 1e-2)"
+    t, talk, ref, floor = check_targets(rows, name), TALK_ROWS['Turbo-Sim (talk)'], rows.get('reference'), rows['floor']
+    mark = lambda ok: '' if ok is None else ('yes' if ok else '**no**')
+    lines = ['| column | ours | talk | <= talk | reference | <= reference | 2 x floor | <= 2 x floor |', '|---|---|---|---|---|---|---|---|']
+    for c, r in t.items():
+        lines.append(f"| {COLUMN_LABELS[c]} | {100 * r['value']:.2f} | {100 * talk[c]:.2f} | {mark(r['talk'])} | "
+                     f"{'' if ref is None else f'{100 * ref[c]:.2f}'} | {mark(r['reference'])} | "
+                     f"{f'{200 * floor[c]:.2f}' if c in TRAINED_COLUMNS else ''} | {mark(r['floor'])} |")
+    n = sum(all(v for k, v in r.items() if k != 'value' and v is not None) for r in t.values())
+    return '\n'.join(lines) + f'\n\nAll targets met in {n} of {len(t)} columns.'
+
+# %% ../nbs/08_ttbar.ipynb #16e24d17
 def _slug(name): return name.replace(' ', '_').replace('-', '_')
 
 def _train_seconds(run_dir):
@@ -67,7 +89,7 @@ def export_model(checkpoint, path):
     path.with_suffix('.json').write_text(json.dumps(json.loads(ckpt['config']), indent=1))
     return path
 
-# %% ../nbs/08_ttbar.ipynb #b25cdf08
+# %% ../nbs/08_ttbar.ipynb #dab47b95
 def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               epochs:int=None, # passes over the training split (default: 30, or 3 with `quick`)
               device='auto', # 'cpu', 'cuda' or 'auto'
@@ -111,11 +133,12 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     note = (f'KS distances x 1e-2 on {len(z_te)} test events of {data} (model on half 1 vs truth on half 2; floor: truth vs truth). '
             f'The talk rows are on the original OTUS/Turbo-Sim data. Budget: {budget}. Device {pick_device(device)}, total {time.time() - t_start:.0f} s.')
     (out/'ttbar_ks.md').write_text(table + '\n\n' + note + '\n')
+    (out/'targets.md').write_text(targets_markdown(rows) + '\n')
     (out/'run_info.json').write_text(json.dumps(dict(data=str(data), device=str(pick_device(device)), runs=info, seconds=time.time() - t_start), indent=1))
     say(table); say(note)
     return rows
 
-# %% ../nbs/08_ttbar.ipynb #aa2417ec
+# %% ../nbs/08_ttbar.ipynb #c8b4f473
 def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped tt̄ data by default)
                    epochs:int=0, # passes over the training split (0: 30, or 3 with --quick)
                    device:str='auto', # 'cpu', 'cuda' or 'auto'

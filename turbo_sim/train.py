@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['HISTORY_FIELDS', 'train_cli', 'TrainConfig', 'build_model', 'build_optimisers', 'learning_rate_factor', 'ks_columns',
-           'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'TrainingDiverged', 'train_step',
-           'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
+           'validation_ks', 'save_checkpoint', 'load_checkpoint', 'load_model', 'ema_update', 'TrainingDiverged',
+           'train_step', 'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
-# %% ../nbs/06_training.ipynb #df3965dc
-import csv, json, math, os, time
+# %% ../nbs/06_training.ipynb #1cff1b0c
+import copy, csv, json, math, os, time
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -20,7 +20,7 @@ from .data import Normaliser, EventBatches, load_splits
 from .models import Encoder, Decoder, TurboSim, rest_masses
 from .losses import LossWeights, PRESETS, TERMS, make_critics, passes, turbo_loss, critics_loss
 
-# %% ../nbs/06_training.ipynb #c25bf372
+# %% ../nbs/06_training.ipynb #88465828
 @dataclass(frozen=True)
 class TrainConfig:
     "Everything that defines a training run"
@@ -55,6 +55,7 @@ class TrainConfig:
     critic_weight_decay:float = 1e-4
     critic_steps:int = 1                 # critic updates per generator update
     schedule:str = 'constant'            # learning rate: 'constant' or 'cosine' (from 1 to 0 over `epochs`)
+    ema:float = 0.0                      # decay of a moving average of the encoder and decoder weights (0: off); validation and checkpoints' models use it
     # loop
     batch_size:int = 100
     epochs:int = 100
@@ -79,7 +80,7 @@ class TrainConfig:
         conv = lambda v: tuple(conv(i) for i in v) if isinstance(v, list) else v
         return cls(**{k: conv(v) for k, v in d.items()})
 
-# %% ../nbs/06_training.ipynb #e3f9cddc
+# %% ../nbs/06_training.ipynb #f6a5b1f8
 def build_model(cfg:TrainConfig, normaliser:Normaliser,
                 masses=None, # (z masses (6,), x masses (6,)) in GeV, needed when `cfg.on_shell`
                ) -> TurboSim:
@@ -96,14 +97,14 @@ def build_optimisers(cfg, model, critics):
     opt_c = torch.optim.Adam(critics.parameters(), lr=cfg.critic_lr, betas=cfg.critic_betas, weight_decay=cfg.critic_weight_decay) if len(critics) else None
     return opt_g, opt_c
 
-# %% ../nbs/06_training.ipynb #5e7cd093
+# %% ../nbs/06_training.ipynb #a4b15261
 def learning_rate_factor(cfg, epoch):
     "Multiplier of the learning rates during `epoch` (0-based)"
     if cfg.schedule == 'constant': return 1.0
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
-# %% ../nbs/06_training.ipynb #5362abca
+# %% ../nbs/06_training.ipynb #12b38a7f
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
@@ -115,7 +116,7 @@ def validation_ks(model, z_val, x_val):
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
-# %% ../nbs/06_training.ipynb #d806fb51
+# %% ../nbs/06_training.ipynb #5adaa124
 def save_checkpoint(path, state:dict):
     "Write `state` to `path` atomically"
     path = Path(path); tmp_path = path.with_name(path.name + '.tmp')
@@ -128,22 +129,28 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint')
     return torch.load(path, map_location=map_location, weights_only=True)
 
-# %% ../nbs/06_training.ipynb #677d462a
+# %% ../nbs/06_training.ipynb #95aff3da
 def load_model(path, device='cpu') -> TurboSim:
     "The `TurboSim` of a checkpoint (last, best or exported), in eval mode, ready for `unfold` and `simulate` in GeV"
     ckpt = load_checkpoint(path)
     cfg = TrainConfig.from_dict(json.loads(ckpt['config']))
-    sd = ckpt['model']
+    sd = ckpt.get('ema', ckpt['model'])   # a last.pt of a weight-averaged run holds both; the average is the model
     masses = (sd['z_mass'], sd['x_mass']) if 'z_mass' in sd else None
     model = build_model(cfg, Normaliser.from_state_dict({k: sd[k] for k in ('z_mean', 'z_std', 'x_mean', 'x_std')}), masses)
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/06_training.ipynb #dc13af25
+# %% ../nbs/06_training.ipynb #41486aff
+@torch.no_grad()
+def ema_update(average:torch.nn.Module, model:torch.nn.Module, decay:float):
+    "Move each parameter of `average` towards `model`'s: p_avg <- decay p_avg + (1 - decay) p"
+    for pa, p in zip(average.parameters(), model.parameters()): pa.lerp_(p, 1 - decay)
+
+# %% ../nbs/06_training.ipynb #9492dba3
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite"
 
-# %% ../nbs/06_training.ipynb #a88e1238
+# %% ../nbs/06_training.ipynb #f29fad95
 def _rng_state(gens):
     state = dict(torch=torch.get_rng_state(), **{f'gen_{k}': g.get_state() for k, g in gens.items()})
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -154,7 +161,7 @@ def _set_rng_state(state, gens):
     for k, g in gens.items(): g.set_state(state[f'gen_{k}'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/06_training.ipynb #44981b78
+# %% ../nbs/06_training.ipynb #58a70580
 def _check_finite(losses:dict, epoch, step, out, what):
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -162,7 +169,7 @@ def _check_finite(losses:dict, epoch, step, out, what):
         note = f'the last good checkpoint {last} is intact' if last.exists() else 'no checkpoint had been written yet'
         raise TrainingDiverged(f'{what} loss is not finite at epoch {epoch + 1}, step {step + 1}: {bad}; training stopped and {note}.')
 
-# %% ../nbs/06_training.ipynb #573efe98
+# %% ../nbs/06_training.ipynb #c3ce7cff
 def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, autocast):
     "One critic update (or `cfg.critic_steps`) and one generator update; returns the losses as floats"
     z, x = batch; zm, xm = marginal
@@ -183,7 +190,7 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
     return logs
 
-# %% ../nbs/06_training.ipynb #59fac4a3
+# %% ../nbs/06_training.ipynb #0af90dac
 def _prepare(cfg, data):
     "Splits in GeV, the normaliser and rest masses (or None) of the training events, and normalised training tensors"
     splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
@@ -196,7 +203,7 @@ def _prepare(cfg, data):
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
     return normaliser, masses, tensors, (np.asarray(z_val), np.asarray(x_val))
 
-# %% ../nbs/06_training.ipynb #d56430a9
+# %% ../nbs/06_training.ipynb #2fb4d41a
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
@@ -208,7 +215,7 @@ def _write_history(out, history):
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
-# %% ../nbs/06_training.ipynb #ea77fc05
+# %% ../nbs/06_training.ipynb #0216e427
 def train(cfg:TrainConfig, # the run
           out, # output folder: config.json, last.pt, best.pt, history.csv, history.png
           resume:bool=False, # continue the run found in `out` (its config must match, `epochs` may grow)
@@ -216,7 +223,7 @@ def train(cfg:TrainConfig, # the run
           progress:bool=True, # progress bar
           callbacks=(), # functions called as f(model, epoch, step) after each step
          ) -> TurboSim:
-    "Train a `TurboSim` as `cfg` says; returns the model of the last epoch (the best one is in `out/best.pt`)"
+    "Train a `TurboSim` as `cfg` says; returns the model of the last epoch, weight-averaged if `cfg.ema` (the best one is in `out/best.pt`)"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     device = pick_device(cfg.device)
     weights = cfg.loss_weights()
@@ -224,6 +231,7 @@ def train(cfg:TrainConfig, # the run
     model = build_model(cfg, normaliser, masses).to(device)
     critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial).to(device)
     opt_g, opt_c = build_optimisers(cfg, model, critics)
+    average = copy.deepcopy(model) if cfg.ema else model   # the model that is validated and saved
     gens = dict(pairs=torch.Generator().manual_seed(cfg.seed + 1), marginal=torch.Generator().manual_seed(cfg.seed + 2))
     history, best, start = [], math.inf, 0
     if resume and (out/'last.pt').exists():
@@ -231,6 +239,7 @@ def train(cfg:TrainConfig, # the run
         old = TrainConfig.from_dict(json.loads(ckpt['config']))
         if replace(old, epochs=cfg.epochs) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' may change on resume.")
         model.load_state_dict(ckpt['model']); critics.load_state_dict(ckpt['critics'])
+        if cfg.ema: average.load_state_dict(ckpt['ema'])
         opt_g.load_state_dict(ckpt['opt_g'])
         if opt_c: opt_c.load_state_dict(ckpt['opt_c'])
         _set_rng_state(ckpt['rng'], gens)
@@ -256,26 +265,28 @@ def train(cfg:TrainConfig, # the run
             if step >= n_steps: break
             logs = train_step(model, critics, opt_g, opt_c, batch, marg, weights, cfg, autocast)
             _check_finite(logs, epoch, step, out, 'a training')
+            if cfg.ema: ema_update(average, model, cfg.ema)
             for k, v in logs.items(): sums[k] = sums.get(k, 0.0) + v
             if step % 20 == 0: bar.set_postfix({k: f'{v / (step + 1):.3g}' for k, v in sums.items() if not k.startswith('critic_')})
             for cb in callbacks: cb(model, epoch, step)
         bar.close()
         row = dict(epoch=epoch + 1, steps=n_steps, seconds=time.time() - t0, lr=cfg.lr * factor, **{k: v / n_steps for k, v in sums.items()})
-        ks = validation_ks(model, z_val, x_val)
+        ks = validation_ks(average, z_val, x_val)
         row.update(val_ks_unfold=ks['unfold'], val_ks_simulate=ks['simulate'], val_ks_sum=ks['sum'])
         history.append(row)
         if progress: print(f"epoch {epoch + 1}: L_turbo {row['L_turbo']:.4g}, validation KS sum {ks['sum']:.3f} (unfold {ks['unfold']:.3f}, simulate {ks['simulate']:.3f}), {row['seconds']:.0f} s")
         state = dict(config=json.dumps(cfg.to_dict()), epoch=epoch, model=model.state_dict(), critics=critics.state_dict(),
                      opt_g=opt_g.state_dict(), opt_c=opt_c.state_dict() if opt_c else {}, rng=_rng_state(gens),
                      history=json.dumps(history), best=min(best, ks['sum']))
+        if cfg.ema: state['ema'] = average.state_dict()
         if ks['sum'] < best:
             best = ks['sum']
-            save_checkpoint(out/'best.pt', dict(config=state['config'], epoch=epoch, model=state['model'], val_ks_sum=best))
+            save_checkpoint(out/'best.pt', dict(config=state['config'], epoch=epoch, model=average.state_dict(), val_ks_sum=best))
         save_checkpoint(out/'last.pt', state)
         _write_history(out, history)
-    return model
+    return average
 
-# %% ../nbs/06_training.ipynb #293d6fb8
+# %% ../nbs/06_training.ipynb #ce624f1d
 def plot_history(history, path=None):
     "Loss terms and the validation KS sum per epoch; saved to `path` if given"
     import matplotlib.pyplot as plt
@@ -290,21 +301,21 @@ def plot_history(history, path=None):
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
 
-# %% ../nbs/06_training.ipynb #46911698
+# %% ../nbs/06_training.ipynb #450efbbb
 def toy_joint(n, rng, noise=0.05):
     "Toy pairs: z ~ N(0, 1)^4 and x = f(z) + `noise` N(0, 1), f nonlinear and invertible; (n, 4) each"
     z = rng.normal(size=(n, 4))
     f = np.stack([z[:, 0] + 0.3 * z[:, 1]**2, 2 * np.tanh(z[:, 1]), z[:, 2] * np.exp(0.3 * z[:, 0]), z[:, 3]**3 / 3 + z[:, 3]], 1)
     return z, f + noise * rng.normal(size=f.shape)
 
-# %% ../nbs/06_training.ipynb #525418a4
+# %% ../nbs/06_training.ipynb #93ddb2f2
 def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
                                  max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
-# %% ../nbs/06_training.ipynb #27307758
+# %% ../nbs/06_training.ipynb #55334f27
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs
