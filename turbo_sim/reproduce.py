@@ -7,7 +7,7 @@ __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'ABLATIONS'
            'reference_config', 'run_configs', 'check_targets', 'targets_markdown', 'export_model', 'reproduce',
            'reproduce_main']
 
-# %% ../nbs/08_ttbar.ipynb #4533afba
+# %% ../nbs/08_ttbar.ipynb #d97206a0
 import json, shutil, time
 from dataclasses import replace
 from pathlib import Path
@@ -18,14 +18,14 @@ from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpo
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
 
-# %% ../nbs/08_ttbar.ipynb #e1688382
+# %% ../nbs/08_ttbar.ipynb #c4bf788f
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
     'Turbo-Sim (talk)': dict(zip(TALK_COLUMNS, np.array([2.06, 1.06, 1.77, 5.14, 2.31, 3.42, 6.60, 14.7, 6.78, 8.19]) / 100)),
     'OTUS (talk)': dict(zip(TALK_COLUMNS, np.array([1.59, 1.23, 2.76, 3.78, 2.39, 5.75, 15.8, 11.7, 14.1, 24.9]) / 100)),
 }
 TRAINED_COLUMNS = TALK_COLUMNS[:6]
 
-# %% ../nbs/08_ttbar.ipynb #40e06f4f
+# %% ../nbs/08_ttbar.ipynb #47e3b9c8
 BEST_GP = (('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_x_tilde', 10.0), ('gp_z_hat', 10.0))  # the usual WGAN-GP weight for every critic
 BEST_PAIRED = (('L_z_tilde', 1.0), ('L_x_tilde', 1.0))  # the two paired terms at 1, the cycle terms L_x^, L_z^ at the preset's 10
 
@@ -39,7 +39,7 @@ def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
     return TrainConfig(**{**dict(data=data, preset='released', paired=False, epochs=epochs, device=device), **kw})
 
-# %% ../nbs/08_ttbar.ipynb #c044edd3
+# %% ../nbs/08_ttbar.ipynb #39c42b2a
 ABLATIONS = (('direct only', 'direct', {}), ('reverse only', 'reverse', {}), ('AAE', 'aae', {}), ('GAN', 'gan', {}),
              ('supervised only', 'supervised', {}), ('OTUS-like', 'aae', dict(adversarial='swd')))  # row, preset, other changes
 
@@ -53,7 +53,7 @@ def run_configs(data, epochs, device='auto', baselines=False, **kw) -> dict:
                      **{name: replace(best, preset=preset, weights=BEST_GP, **extra) for name, preset, extra in ABLATIONS}})
     return runs
 
-# %% ../nbs/08_ttbar.ipynb #fe375157
+# %% ../nbs/08_ttbar.ipynb #8092a4c2
 def check_targets(rows:dict, # {name: {column: raw KS}} with 'turbo-sim best' and 'floor', optionally 'reference'
                   name:str='turbo-sim best',
                  ) -> dict:
@@ -75,7 +75,7 @@ def targets_markdown(rows:dict, name:str='turbo-sim best') -> str:
     n = sum(all(v for k, v in r.items() if k != 'value' and v is not None) for r in t.values())
     return '\n'.join(lines) + f'\n\nAll targets met in {n} of {len(t)} columns.'
 
-# %% ../nbs/08_ttbar.ipynb #09a9b5b7
+# %% ../nbs/08_ttbar.ipynb #d9843816
 def _slug(name): return name.replace(' ', '_').replace('-', '_')
 
 def _train_seconds(run_dir):
@@ -91,7 +91,7 @@ def export_model(checkpoint, path):
     path.with_suffix('.json').write_text(json.dumps(json.loads(ckpt['config']), indent=1))
     return path
 
-# %% ../nbs/08_ttbar.ipynb #a5efe91f
+# %% ../nbs/08_ttbar.ipynb #9b79c1e1
 def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               epochs:int=None, # passes over the training split (default: 30, or 3 with `quick`)
               device='auto', # 'cpu', 'cuda' or 'auto'
@@ -142,7 +142,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say(table); say(note)
     return rows
 
-# %% ../nbs/08_ttbar.ipynb #7868dfc3
+# %% ../nbs/08_ttbar.ipynb #71ac5277
 def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped tt̄ data by default)
                    epochs:int=0, # passes over the training split (0: 30, or 3 with --quick)
                    device:str='auto', # 'cpu', 'cuda' or 'auto'
