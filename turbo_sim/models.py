@@ -6,13 +6,14 @@
 __all__ = ['ACTIVATIONS', 'mlp', 'StochasticMap', 'Encoder', 'Decoder', 'Critic', 'rest_masses', 'on_shell', 'pt_order_jets',
            'TurboSim']
 
-# %% ../nbs/04_models.ipynb #e13ed5c8
+# %% ../nbs/04_models.ipynb #a399894b
 import numpy as np
 import torch
 from torch import nn
 from .data import Normaliser
+from .physics import as_objects, mass2
 
-# %% ../nbs/04_models.ipynb #9b18e1fe
+# %% ../nbs/04_models.ipynb #fbe8145f
 ACTIVATIONS = dict(relu=nn.ReLU, leaky_relu=lambda: nn.LeakyReLU(0.2), elu=nn.ELU, silu=nn.SiLU, tanh=nn.Tanh, gelu=nn.GELU)
 
 def mlp(widths, # layer sizes, input first, output last
@@ -27,7 +28,7 @@ def mlp(widths, # layer sizes, input first, output last
         if i < len(widths) - 2: layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
-# %% ../nbs/04_models.ipynb #80ee12ff
+# %% ../nbs/04_models.ipynb #441d1229
 class StochasticMap(nn.Module):
     "An MLP applied to its input plus Gaussian noise: v (B, widths[0]) -> (B, widths[-1])"
     def __init__(self, widths, activation='relu', noise:float=0.05, noise_dim:int=0):
@@ -40,7 +41,7 @@ class StochasticMap(nn.Module):
         if self.noise_dim > 0: v = torch.cat([v, torch.randn(*v.shape[:-1], self.noise_dim, dtype=v.dtype, device=v.device)], -1)
         return self.net(v)
 
-# %% ../nbs/04_models.ipynb #4413ade9
+# %% ../nbs/04_models.ipynb #cd508d59
 class Encoder(StochasticMap):
     "Unfolding q_phi(z|x): detector-level x (B, 24) -> parton-level z~ (B, 24), normalised units"
     def __init__(self, widths=(24, 256, 128, 64, 24), activation='relu', noise=0.05, noise_dim=0): super().__init__(widths, activation, noise, noise_dim)
@@ -57,12 +58,11 @@ class Critic(nn.Module):
         self.net = mlp(widths, activation)
     def forward(self, v): return self.net(v).squeeze(-1)
 
-# %% ../nbs/04_models.ipynb #3450638f
+# %% ../nbs/04_models.ipynb #e84babb2
 def rest_masses(v, # events (N, 24) in GeV: (px, py, pz, E) of six objects
                ) -> np.ndarray:
     "The rest mass (6,) in GeV of each of the six objects of `v`: sqrt of the median E^2 - |p|^2, clipped at 0"
-    o = np.asarray(v, dtype=np.float64).reshape(len(v), 6, 4)
-    return np.sqrt(np.clip(np.median(o[..., 3]**2 - (o[..., :3]**2).sum(-1), axis=0), 0, None))
+    return np.sqrt(np.clip(np.median(mass2(as_objects(v)), axis=0), 0, None))
 
 def on_shell(v, # events (B, 24) in normalised units
              mean, std, # the normaliser of their space, (1,) or (24,)
@@ -75,7 +75,7 @@ def on_shell(v, # events (B, 24) in normalised units
     e = torch.sqrt((p**2).sum(-1) + mass**2 + 1e-6)   # +1e-6 GeV^2 keeps the gradient finite at p = 0
     return torch.cat([o[..., :3], ((e - mean[:, 3]) / std[:, 3]).unsqueeze(-1)], -1).reshape(len(v), 24)
 
-# %% ../nbs/04_models.ipynb #4757cde9
+# %% ../nbs/04_models.ipynb #d64dfdae
 def pt_order_jets(v, # detector-level events (B, 24) in normalised units
                   mean, std, # the x normaliser, (1,) or (24,)
                  ):
@@ -86,7 +86,7 @@ def pt_order_jets(v, # detector-level events (B, 24) in normalised units
     jets = torch.gather(jets, 1, order.unsqueeze(-1).expand(-1, -1, 4))
     return (torch.cat([o[:, :2], jets], 1).reshape(len(v), 24) - mean) / std
 
-# %% ../nbs/04_models.ipynb #430ed50c
+# %% ../nbs/04_models.ipynb #2751ea0a
 class TurboSim(nn.Module):
     "Encoder (x -> z) and decoder (z -> x) with the normaliser that maps GeV to network units"
     def __init__(self, normaliser:Normaliser, encoder:Encoder=None, decoder:Decoder=None,
