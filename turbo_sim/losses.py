@@ -6,7 +6,8 @@
 __all__ = ['DISTANCES', 'ADVERSARIAL', 'TERMS', 'SYMBOLS', 'PRESETS', 'CRITIC_SPACE', 'DIRECT', 'REVERSE', 'OUTPUT_OF', 'REACHES',
            'distance', 'loss_z_tilde', 'loss_x_hat', 'loss_x_tilde', 'loss_z_hat', 'gradient_penalty',
            'critic_objective', 'generator_objective', 'sliced_wasserstein', 'adv_z_tilde', 'adv_x_hat', 'adv_x_tilde',
-           'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss']
+           'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss', 'stack_events',
+           'stacked_critics_loss', 'stacked_generator_terms']
 
 # %% ../nbs/05_losses.ipynb #2dc0e962
 from dataclasses import dataclass, replace
@@ -33,19 +34,23 @@ def loss_z_hat(z, z_hat, kind='mse'): "L_z^: parton-level `z` vs its reconstruct
 # %% ../nbs/05_losses.ipynb #0ea77648
 ADVERSARIAL = ('wgan-gp', 'bce', 'swd')
 
-def gradient_penalty(critic, real, fake):
-    "WGAN-GP penalty E[(|grad D(v)|_2 - 1)^2] at random points v between `real` and `fake` (B, D)"
-    t = torch.rand(len(real), 1, dtype=real.dtype, device=real.device)
+def gradient_penalty(critic, real, fake,
+                     t=None, # mixing fractions (B, 1) in [0, 1); drawn uniformly if None
+                    ):
+    "WGAN-GP penalty E[(|grad D(v)|_2 - 1)^2] at random points v = t real + (1 - t) fake between `real` and `fake` (B, D)"
+    if t is None: t = torch.rand(len(real), 1, dtype=real.dtype, device=real.device)
     mix = (t * real + (1 - t) * fake).requires_grad_(True)
     grad, = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
     return ((grad.norm(dim=1) - 1)**2).mean()
 
 # %% ../nbs/05_losses.ipynb #7688c992
-def critic_objective(critic, real, fake, kind:str='wgan-gp', gp_weight:float=10.0):
+def critic_objective(critic, real, fake, kind:str='wgan-gp', gp_weight:float=10.0,
+                     t=None, # the gradient penalty's mixing fractions (B, 1), or None
+                    ):
     "The loss a critic minimises to tell `real` from `fake` (B, D); `fake` should be detached"
     if kind == 'wgan-gp':
         loss = critic(fake).mean() - critic(real).mean()
-        return loss + gp_weight * gradient_penalty(critic, real, fake) if gp_weight else loss
+        return loss + gp_weight * gradient_penalty(critic, real, fake, t) if gp_weight else loss
     if kind == 'bce': return F.softplus(-critic(real)).mean() + F.softplus(critic(fake)).mean()
     raise ValueError(f"'kind' must be one of {ADVERSARIAL}; got {kind!r}.")
 
@@ -120,11 +125,13 @@ def make_critics(weights:LossWeights, widths=(24, 256, 128, 64, 1), activation:s
 DIRECT, REVERSE = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat'), ('L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 OUTPUT_OF = dict(L_z_tilde='z_tilde', D_z_tilde='z_tilde', L_x_hat='x_hat', D_x_hat='x_hat', L_x_tilde='x_tilde', D_x_tilde='x_tilde', L_z_hat='z_hat', D_z_hat='z_hat')
 
-def passes(model, z, x, weights:LossWeights) -> dict:
+def passes(model, z, x, weights:LossWeights,
+           eps:dict=None, # the maps' standard-normal draws: {'direct': (encoder's, decoder's), 'reverse': (decoder's, encoder's)}, or None
+          ) -> dict:
     "Outputs `z_tilde`, `x_hat` (direct pass of `x`) and `x_tilde`, `z_hat` (reverse pass of `z`) that the active terms use, (B, 24) each"
-    active, out = weights.active(), {}
-    if any(t in active for t in DIRECT): out['z_tilde'], out['x_hat'] = model.direct(x)
-    if any(t in active for t in REVERSE): out['x_tilde'], out['z_hat'] = model.reverse(z)
+    active, out, eps = weights.active(), {}, eps or {}
+    if any(t in active for t in DIRECT): out['z_tilde'], out['x_hat'] = model.direct(x, eps.get('direct', (None, None)))
+    if any(t in active for t in REVERSE): out['x_tilde'], out['z_hat'] = model.reverse(z, eps.get('reverse', (None, None)))
     return out
 
 # %% ../nbs/05_losses.ipynb #78881342
@@ -151,15 +158,48 @@ def turbo_loss(outputs:dict, # from `passes`
     return total, terms
 
 # %% ../nbs/05_losses.ipynb #2461a345
-def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, weights:LossWeights, adversarial:str='wgan-gp'):
+def critics_loss(outputs:dict, z_marginal, x_marginal, critics:nn.ModuleDict, weights:LossWeights, adversarial:str='wgan-gp',
+                 t=None, # the gradient penalties' mixing fractions (C, B, 1), critic c taking t[c], or None
+                ):
     "Sum of the critics' objectives: real events from the marginal batches (B, 24), fakes from `outputs`, detached; returns (total, {term: value})"
     terms = {}
-    for t, critic in critics.items():
-        real = z_marginal if CRITIC_SPACE[t] == 'z' else x_marginal
-        terms[t] = critic_objective(critic, real, outputs[OUTPUT_OF[t]].detach(), adversarial, weights.gp(t))
+    for c, (term, critic) in enumerate(critics.items()):
+        real = z_marginal if CRITIC_SPACE[term] == 'z' else x_marginal
+        terms[term] = critic_objective(critic, real, outputs[OUTPUT_OF[term]].detach(), adversarial, weights.gp(term), None if t is None else t[c])
     total = sum(terms.values()) if terms else torch.zeros(())
     return total, terms
 
 # %% ../nbs/05_losses.ipynb #02c8f68f
 REACHES = dict(L_z_tilde={'encoder'}, D_z_tilde={'encoder'}, L_x_hat={'encoder', 'decoder'}, D_x_hat={'encoder', 'decoder'},
                L_x_tilde={'decoder'}, D_x_tilde={'decoder'}, L_z_hat={'encoder', 'decoder'}, D_z_hat={'encoder', 'decoder'})
+
+# %% ../nbs/05_losses.ipynb #69f7cc8a
+def stack_events(outputs:dict, z_marginal, x_marginal, terms):
+    "Real (C, B, 24) and fake (C, B, 24) events of the critics of the adversarial `terms`, in that order"
+    real = torch.stack([z_marginal if CRITIC_SPACE[t] == 'z' else x_marginal for t in terms])
+    return real, torch.stack([outputs[OUTPUT_OF[t]] for t in terms])
+
+def stacked_critics_loss(stack, # a `CriticStack` of C critics
+                         real, fake, # (C, B, D) each; `fake` detached
+                         gp_weights, # gradient-penalty weight of each critic (C,), or None for no penalty
+                         kind:str='wgan-gp',
+                         t=None, # mixing fractions (C, B, 1), drawn if None
+                        ):
+    "Each critic's objective (C,), as `critic_objective` computes it for one"
+    B = real.shape[1]
+    scores = stack(torch.cat([real, fake], 1))
+    if kind == 'bce': return F.softplus(-scores[:, :B]).mean(1) + F.softplus(scores[:, B:]).mean(1)
+    if kind != 'wgan-gp': raise ValueError(f"'kind' must be 'wgan-gp' or 'bce' for critics; got {kind!r}.")
+    loss = scores[:, B:].mean(1) - scores[:, :B].mean(1)
+    if gp_weights is None: return loss
+    if t is None: t = torch.rand(*real.shape[:2], 1, dtype=real.dtype, device=real.device)
+    mix = (t * real + (1 - t) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(stack(mix).sum(), mix, create_graph=True)
+    return loss + gp_weights * ((grad.norm(dim=-1) - 1)**2).mean(1)
+
+def stacked_generator_terms(stack, fake, kind:str='wgan-gp'):
+    "The generator's adversarial terms (C,) for the fakes (C, B, D), as `generator_objective` computes them for one critic"
+    scores = stack(fake)
+    if kind == 'wgan-gp': return -scores.mean(1)
+    if kind == 'bce': return F.softplus(-scores).mean(1)
+    raise ValueError(f"'kind' must be 'wgan-gp' or 'bce' for critics; got {kind!r}.")
