@@ -413,6 +413,7 @@ def train(cfg:TrainConfig, # the run
         ckpt = load_checkpoint(out/'last.pt')   # on the CPU: RNG states must stay CPU tensors; load_state_dict moves the rest
         old = TrainConfig.from_dict(json.loads(ckpt['config']))
         if replace(old, epochs=cfg.epochs) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' may change on resume.")
+        if fast and any('.net.' in k for k in ckpt['critics']): raise ValueError(f"{out/'last.pt'}: its critics were saved one by one (turbo-sim 0.1, or the plain engine); resume it with engine='plain', or start a new run.")
         model.load_state_dict(ckpt['model']); trained_critics.load_state_dict(ckpt['critics'])
         if cfg.ema: average.load_state_dict(ckpt['ema'])
         opt_g.load_state_dict(ckpt['opt_g'])
