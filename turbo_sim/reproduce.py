@@ -8,7 +8,7 @@ __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'ABLATIONS'
            'reproduce_main']
 
 # %% ../nbs/08_ttbar.ipynb #d97206a0
-import json, shutil, time
+import json, os, shutil, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -103,7 +103,8 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               progress:bool=True,
              ) -> dict:
     "Train, evaluate and tabulate; returns the rows of the table"
-    t_start, out = time.time(), Path(out)
+    t_start, out, rank = time.time(), Path(out), int(os.environ.get('RANK', '0'))
+    if rank != 0: progress = False
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
     if quick: epochs, max_train, max_val, n_test = epochs or 3, max_train or 20_000, 2_000, 6_000
@@ -120,6 +121,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
         done = (run_dir/'last.pt').exists() and load_checkpoint(run_dir/'last.pt')['epoch'] + 1 >= cfg.epochs
         say(f"[turbo-sim] {'keeping the finished run' if done else 'training'} {name!r} in {run_dir}: preset {cfg.preset}, {cfg.epochs} epochs of {n_train} events, batch {cfg.batch_size}")
         train(cfg, run_dir, resume=True, data=splits, progress=progress)   # a finished run in `out` is kept, not retrained
+        if rank != 0: continue   # under torchrun every process trains; rank 0 alone evaluates and writes
         seconds = _train_seconds(run_dir)
         say(f'[turbo-sim] evaluating {name!r} (best validation checkpoint) on the test split')
         result = evaluate(load_model(run_dir/'best.pt', device), z_te, x_te, seed)
@@ -128,6 +130,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
         shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
         info[name] = dict(train_seconds=round(seconds, 1), epochs=cfg.epochs, batch_size=cfg.batch_size, train_events=n_train,
                           events_seen=cfg.epochs * n_train, best_epoch=load_checkpoint(run_dir/'best.pt')['epoch'] + 1)
+    if rank != 0: return {}
     rows = {k: rows[k] for k in [*runs, 'floor']}
     cols = TALK_COLUMNS + EXTRA_COLUMNS
     write_table(out/'ttbar_ks.csv', rows, cols)

@@ -516,16 +516,20 @@ def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                epochs:int=100, # epochs
                device:str='auto', # 'cpu', 'cuda' or 'auto'
                preset:str='reference', # loss weights: a name in turbo_sim.losses.PRESETS
-               batch_size:int=100, # events per batch
+               batch_size:int=100, # events per batch (the global batch under torchrun)
                lr:float=1e-4, # encoder/decoder learning rate
                seed:int=0, # run seed
                max_train:int=0, # use at most this many training events (0: all)
+               engine:str='fast', # 'fast' or 'plain' (one term at a time: the executable specification, slower)
+               no_cuda_graphs:bool=False, # on CUDA, run the fast step eagerly instead of replaying a captured graph
+               amp:bool=False, # bfloat16 autocast on CUDA
                resume:bool=False, # continue the run in --out
                quiet:bool=False, # no progress bar
               ):
-    "Train Turbo-Sim on an FDL/ROL event file; checkpoints, config and loss history go to --out"
-    cfg = TrainConfig(data=data, epochs=epochs, device=device, preset=preset, batch_size=batch_size, lr=lr, seed=seed, max_train=max_train)
+    "Train Turbo-Sim on an FDL/ROL event file; checkpoints, config and loss history go to --out (runs under torchrun too)"
+    cfg = TrainConfig(data=data, epochs=epochs, device=device, preset=preset, batch_size=batch_size, lr=lr, seed=seed, max_train=max_train,
+                      engine=engine, cuda_graphs=not no_cuda_graphs, amp=amp)
     train(cfg, out, resume=resume, progress=not quiet)
-    print(f'checkpoints, config.json and history.csv/png written to {out}')
+    if int(os.environ.get('RANK', '0')) == 0: print(f'checkpoints, config.json and history.csv/png written to {out}')
 
 train_cli = command(train_main)  # the console script `turbo-sim-train`
