@@ -76,6 +76,11 @@ class Critic(nn.Module):
 # %% ../nbs/04_models.ipynb #3f4df73b
 _SLOPES = dict(relu=0.0, leaky_relu=0.2)   # slope below zero of the piecewise-linear activations
 
+def _bmm(a, w, b=None):
+    "a (C, N, I) @ w (C, I, O) (+ b (C, 1, O)) -> (C, N, O): one batched product, or a plain one for a single critic"
+    if w.shape[0] == 1: return (torch.mm(a.squeeze(0), w.squeeze(0)) if b is None else torch.addmm(b.squeeze(0), a.squeeze(0), w.squeeze(0))).unsqueeze(0)
+    return torch.bmm(a, w) if b is None else torch.baddbmm(b, a, w)
+
 class CriticStack(nn.Module):
     "C critics of one architecture evaluated as one batched module: events (C, N, widths[0]) -> scores (C, N)"
     def __init__(self, n_critics:int, widths=(24, 256, 128, 64, 1), activation:str='relu',
@@ -93,7 +98,7 @@ class CriticStack(nn.Module):
 
     def forward(self, v):
         for i, (w, b) in enumerate(zip(self.weight, self.bias)):
-            v = torch.baddbmm(b, v, w)
+            v = _bmm(v, w, b)
             if i < len(self.weight) - 1: v = self.act(v)
         return v.squeeze(-1)
 
@@ -114,10 +119,11 @@ class CriticStack(nn.Module):
         masks, h = [], v
         with torch.no_grad():   # the activation's slope is piecewise constant: no gradient flows through it
             for w, b in zip(self.weight[:-1], self.bias[:-1]):
-                h = torch.baddbmm(b, h, w)
-                masks.append(torch.where(h > 0, 1.0, _SLOPES[self.activation]).to(h.dtype)); h = self.act(h)
+                h = _bmm(h, w, b)
+                slope = _SLOPES[self.activation]
+                masks.append((h > 0).to(h.dtype) if slope == 0 else torch.where(h > 0, 1.0, slope).to(h.dtype)); h = self.act(h)
         g = self.weight[-1].transpose(1, 2).expand(v.shape[0], v.shape[1], -1)
-        for w, m in zip(reversed(self.weight[:-1]), reversed(masks)): g = torch.bmm(g * m, w.transpose(1, 2))
+        for w, m in zip(reversed(self.weight[:-1]), reversed(masks)): g = _bmm(g * m, w.transpose(1, 2))
         return g
 
     def critic(self, c:int) -> Critic:

@@ -97,7 +97,7 @@ def build_model(cfg:TrainConfig, normaliser:Normaliser,
     return TurboSim(normaliser, enc, dec, masses if cfg.on_shell else None, cfg.sort_jets)
 
 def build_optimisers(cfg, model, critics,
-                     fast:bool=False, # the engine's optimisers: fused on CUDA (capturable for CUDA graphs), multi-tensor (foreach) on the CPU
+                     fast:bool=False, # the engine's optimisers: fused Adam (on CUDA capturable, for CUDA graphs, with a tensor learning rate)
                     ):
     "Adam for the encoder and decoder, Adam for the critics (None if there is none)"
     def adam(params, lr, betas, wd):
@@ -106,7 +106,7 @@ def build_optimisers(cfg, model, critics,
         if not fast: return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd)
         if params[0].is_cuda:   # lr as a tensor: a schedule changes its value in place, nothing is rebuilt or re-captured
             return torch.optim.Adam(params, lr=torch.tensor(lr, device=params[0].device), betas=betas, weight_decay=wd, fused=True, capturable=True)
-        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd, foreach=True)
+        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd, fused=True)   # PyTorch's fused CPU kernel: one pass over all parameters
     return adam(model.parameters(), cfg.lr, cfg.betas, cfg.weight_decay), adam(critics.parameters(), cfg.critic_lr, cfg.critic_betas, cfg.critic_weight_decay)
 
 def set_learning_rate(opt, lr:float):
@@ -199,6 +199,8 @@ class StepRandoms:
         self.n_passes, self.n_critics, self.rows = max(1, critic_steps), n_critics, rows
         self.normal = torch.empty(batch_size, self.n_passes * 2 * (self.enc + self.dec), device=device)
         self.uniform = torch.empty(batch_size, max(1, critic_steps * n_critics), device=device)
+        self._eps = [self._eps_view(k) for k in range(self.n_passes)]   # views into the buffers: made once, valid after every refill
+        self._t = [self.uniform[rows, k * n_critics:(k + 1) * n_critics].T.unsqueeze(-1) for k in range(max(1, critic_steps))]
 
     def refill(self, generator):
         "Draw a new set of numbers from `generator` (normal first, then uniform)"
@@ -207,13 +209,16 @@ class StepRandoms:
 
     def eps(self, k:int) -> dict:
         "The maps' draws for the `k`-th evaluation of the passes: {'direct': (encoder's, decoder's), 'reverse': (decoder's, encoder's)}, each (B, eps_dim)"
+        return self._eps[k]
+
+    def _eps_view(self, k):
         e, d = self.enc, self.dec
         cols = self.normal[self.rows, k * 2 * (e + d):(k + 1) * 2 * (e + d)]
         return dict(direct=(cols[:, :e], cols[:, e:e + d]), reverse=(cols[:, e + d:e + 2 * d], cols[:, e + 2 * d:]))
 
     def t(self, k:int):
         "The critics' mixing fractions of critic update `k`, (C, B, 1)"
-        return self.uniform[self.rows, k * self.n_critics:(k + 1) * self.n_critics].T.unsqueeze(-1)
+        return self._t[k]
 
 
 # %% ../nbs/06_training.ipynb #c3ce7cff
