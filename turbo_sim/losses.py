@@ -102,7 +102,7 @@ class LossWeights:
 # %% ../nbs/05_losses.ipynb #ea8c2c67
 _ZERO = dict.fromkeys(TERMS, 0.0)
 PRESETS = dict(
-    reference=LossWeights(),                                                   # the public code's stated weights, every term trained
+    reference=LossWeights(),                                                   # the public code's stated weights: 6 of the 8 terms (L_x~ and D_zz^ have weight 0), all trained
     released=LossWeights(**{**_ZERO, 'D_z_tilde': 1.0, 'D_x_hat': 1.0, 'D_x_tilde': 10.0, 'L_z_hat': 100.0}),  # what the released code really optimises
     turbo=LossWeights(L_z_tilde=10.0, D_z_tilde=1.0, L_x_hat=10.0, D_x_hat=1.0, L_x_tilde=10.0, D_x_tilde=1.0, L_z_hat=10.0, D_z_hat=1.0),
     direct=LossWeights(**{**_ZERO, 'L_z_tilde': 10.0, 'D_z_tilde': 1.0, 'L_x_hat': 10.0, 'D_x_hat': 1.0}),
