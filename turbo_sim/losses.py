@@ -6,8 +6,8 @@
 __all__ = ['DISTANCES', 'ADVERSARIAL', 'TERMS', 'SYMBOLS', 'PRESETS', 'CRITIC_SPACE', 'DIRECT', 'REVERSE', 'OUTPUT_OF', 'REACHES',
            'distance', 'loss_z_tilde', 'loss_x_hat', 'loss_x_tilde', 'loss_z_hat', 'gradient_penalty',
            'critic_objective', 'generator_objective', 'sliced_wasserstein', 'adv_z_tilde', 'adv_x_hat', 'adv_x_tilde',
-           'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'turbo_loss', 'critics_loss', 'stack_events',
-           'stacked_critics_loss', 'stacked_generator_terms']
+           'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'nll_terms', 'turbo_loss', 'critics_loss',
+           'stack_events', 'stacked_critics_loss', 'stacked_generator_terms']
 
 # %% ../nbs/05_losses.ipynb #2dc0e962
 from dataclasses import dataclass, replace
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .models import Critic
 
 # %% ../nbs/05_losses.ipynb #fd51c962
-DISTANCES = ('mse', 'l1')
+DISTANCES = ('mse', 'l1')   # and 'nll' for maps with a density (conditional flows): see `nll_terms`
 
 def distance(target, prediction, kind:str='mse'):
     "Mean squared (`'mse'`) or absolute (`'l1'`) difference of `target` and `prediction` (B, D), averaged over all numbers"
@@ -138,15 +138,28 @@ def passes(model, z, x, weights:LossWeights,
 _SUPERVISED = dict(L_z_tilde=(loss_z_tilde, 'z'), L_x_hat=(loss_x_hat, 'x'), L_x_tilde=(loss_x_tilde, 'x'), L_z_hat=(loss_z_hat, 'z'))
 _ADVERSARIAL = dict(D_z_tilde=adv_z_tilde, D_x_hat=adv_x_hat, D_x_tilde=adv_x_tilde, D_z_hat=adv_z_hat)
 
+def nll_terms(model, z, x, outputs:dict, terms) -> dict:
+    "The supervised `terms` as exact conditional negative log-likelihoods (nats per event) of a model whose maps have `log_prob` (conditional flows)"
+    nll = dict(L_z_tilde=lambda: -model.encoder.log_prob(z, x),                    # -log q(z|x)
+               L_x_hat=lambda: -model.decoder.log_prob(x, outputs['z_tilde']),     # -log p(x|z~), z~ ~ q(.|x) reparameterised
+               L_x_tilde=lambda: -model.decoder.log_prob(x, z),                    # -log p(x|z)
+               L_z_hat=lambda: -model.encoder.log_prob(z, outputs['x_tilde']))     # -log q(z|x~), x~ ~ p(.|z) reparameterised
+    return {t: nll[t]().mean() for t in terms if t in nll}
+
 def turbo_loss(outputs:dict, # from `passes`
                z, x, # the paired batch the passes were run on, (B, 24) each
                critics:nn.ModuleDict, # from `make_critics`
                weights:LossWeights, distance_kind:str='mse', adversarial:str='wgan-gp',
                marginals=None, # (z, x) batches of real events, needed by 'swd'
+               model=None, # the `TurboSim`, needed by the 'nll' distance (maps with `log_prob`)
               ):
     "L_turbo = sum of the active terms times their effective weights; returns (total, {term: value})"
     eff, terms = weights.effective(), {}
+    if distance_kind == 'nll':
+        if model is None: raise ValueError("the 'nll' distance needs the 'model' whose maps give log_prob")
+        terms.update(nll_terms(model, z, x, outputs, weights.active()))
     for t in weights.active():
+        if t in terms: continue
         if t in _SUPERVISED:
             fn, target = _SUPERVISED[t]
             terms[t] = fn(z if target == 'z' else x, outputs[OUTPUT_OF[t]], distance_kind)

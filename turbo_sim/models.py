@@ -199,7 +199,7 @@ class TurboSim(nn.Module):
         x_tilde = self.decode(z, eps[0])
         return x_tilde, self.encode(x_tilde, eps[1])
 
-    def _in_gev(self, v, fn, in_dim, out_dim, norm_in, denorm_out, batch_size):
+    def _in_gev(self, v, fn, in_dim, out_dim, norm_in, denorm_out, batch_size, n_samples):
         "`fn` (normalised units) applied to events `v` (N, in_dim) in GeV chunk by chunk: NumPy in, NumPy out; a tensor in, a tensor out on its device"
         as_numpy = not torch.is_tensor(v)
         if as_numpy: v = np.asarray(v)
@@ -207,23 +207,32 @@ class TurboSim(nn.Module):
         device = self.z_mean.device
         if batch_size is None: batch_size = CHUNK[device.type == 'cuda']
         if batch_size < 1: raise ValueError(f"'batch_size' must be positive; got {batch_size}.")
-        out = np.empty((len(v), out_dim), np.float32) if as_numpy else torch.empty((len(v), out_dim), dtype=torch.float32, device=v.device)
+        if n_samples is not None and (int(n_samples) != n_samples or n_samples < 1): raise ValueError(f"'n_samples' must be a positive integer; got {n_samples}.")
+        k = n_samples or 1
+        shape = (len(v), out_dim) if n_samples is None else (len(v), k, out_dim)
+        out = np.empty(shape, np.float32) if as_numpy else torch.empty(shape, dtype=torch.float32, device=v.device)
+        step = max(1, batch_size // k)   # events per chunk, so that a chunk holds about `batch_size` outcomes
         with torch.inference_mode():
-            for i in range(0, len(v), batch_size):
-                result = denorm_out(fn(norm_in(torch.as_tensor(v[i:i + batch_size], dtype=torch.float32, device=device))))
-                out[i:i + batch_size] = result.cpu().numpy() if as_numpy else result
+            for i in range(0, len(v), step):
+                inputs = torch.as_tensor(v[i:i + step], dtype=torch.float32, device=device)
+                if k > 1: inputs = inputs.repeat_interleave(k, 0)
+                result = denorm_out(fn(norm_in(inputs))).reshape(-1, *shape[1:])
+                out[i:i + step] = result.cpu().numpy() if as_numpy else result
         return out
 
     def unfold(self, x, # detector-level events (N, 24) in GeV: NumPy, or a tensor on any device
-               batch_size:int=None, # events per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
+               batch_size:int=None, # outcomes per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
+               n_samples:int=None, # draw this many outcomes per event: the result is then (N, n_samples, 24)
               ):
         "Parton-level z (N, 24) in GeV drawn from q(z|x), as NumPy, or a tensor on the device of `x`"
         nz = lambda v: (v - self.x_mean) / self.x_std
-        return self._in_gev(x, self.encode, self.encoder.in_dim, self.encoder.out_dim, nz, lambda v: v * self.z_std + self.z_mean, batch_size)
+        return self._in_gev(x, self.encode, self.encoder.in_dim, self.encoder.out_dim, nz, lambda v: v * self.z_std + self.z_mean, batch_size, n_samples)
 
     def simulate(self, z, # parton-level events (N, 24) in GeV: NumPy, or a tensor on any device
-                 batch_size:int=None, # events per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
+                 batch_size:int=None, # outcomes per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
+                 n_samples:int=None, # draw this many outcomes per event (oversampling, as CMS FlashSim does): the result is then (N, n_samples, 24)
                 ):
         "Detector-level x (N, 24) in GeV drawn from p(x|z), as NumPy, or a tensor on the device of `z`"
         nz = lambda v: (v - self.z_mean) / self.z_std
-        return self._in_gev(z, self.decode, self.decoder.in_dim, self.decoder.out_dim, nz, lambda v: v * self.x_std + self.x_mean, batch_size)
+        return self._in_gev(z, self.decode, self.decoder.in_dim, self.decoder.out_dim, nz, lambda v: v * self.x_std + self.x_mean, batch_size, n_samples)
+

@@ -20,7 +20,8 @@ from .core import command, pick_device
 from .data import Normaliser, EventBatches, load_splits
 from .models import Encoder, Decoder, TurboSim, CriticStack, rest_masses
 from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
-                              sliced_wasserstein, stack_events, stacked_critics_loss, stacked_generator_terms)
+                              sliced_wasserstein, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
+from .flows import EventFlow
 
 # %% ../nbs/06_training.ipynb #88465828
 @dataclass(frozen=True)
@@ -42,10 +43,15 @@ class TrainConfig:
     noise_dim:int = 0                    # extra N(0, 1) inputs of both maps
     on_shell:bool = False                # output energies E = sqrt(|p|^2 + m^2) with the rest masses of the training events
     sort_jets:bool = False               # order the simulated jets by descending pT
+    maps:str = 'mlp'                     # the stochastic maps: 'mlp' (networks with noise inputs) or 'flow' (conditional normalising flows, `turbo_sim.flows`)
+    conditioner:str = 'mlp'              # flows: how the input event conditions the flow, 'mlp' or 'attention' (the six objects as tokens)
+    flow_transforms:int = 4              # flows: coupling transforms
+    flow_bins:int = 8                    # flows: bins of each rational-quadratic spline
+    flow_hidden:tuple = (128, 128)       # flows: hidden widths of the networks that give the spline parameters
     # losses
     preset:str = 'reference'             # a name in `turbo_sim.losses.PRESETS`
     weights:tuple = ()                   # overrides of the preset, as (name, value) pairs
-    distance:str = 'mse'                 # supervised distance: 'mse' or 'l1'
+    distance:str = 'mse'                 # supervised terms: 'mse' or 'l1' distances, or 'nll' (exact conditional negative log-likelihoods; needs maps='flow')
     adversarial:str = 'wgan-gp'          # marginal terms: 'wgan-gp' or 'bce' critics, or the critic-free sliced Wasserstein 'swd'
     paired:bool = True                   # supervised terms on paired (z_i, x_i); False shuffles x against z as the public code does
     # optimisers
@@ -91,7 +97,14 @@ def build_model(cfg:TrainConfig, normaliser:Normaliser,
                ) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
     if cfg.on_shell and masses is None: raise ValueError("an 'on_shell' model needs the rest 'masses' of z and x (see `turbo_sim.models.rest_masses`).")
+    if cfg.maps not in ('mlp', 'flow'): raise ValueError(f"'maps' must be 'mlp' or 'flow'; got {cfg.maps!r}.")
+    if (cfg.distance == 'nll') != (cfg.maps == 'flow'): raise ValueError(f"the 'nll' distance and maps='flow' go together; got distance={cfg.distance!r}, maps={cfg.maps!r}.")
     torch.manual_seed(cfg.seed)
+    if cfg.maps == 'flow':   # the flows hold the rest masses themselves: they model the 18 momenta, E follows
+        kw = dict(conditioner=cfg.conditioner, transforms=cfg.flow_transforms, bins=cfg.flow_bins, hidden=cfg.flow_hidden)
+        enc = EventFlow.from_normaliser(normaliser, 'z', masses[0] if cfg.on_shell else None, **kw)
+        dec = EventFlow.from_normaliser(normaliser, 'x', masses[1] if cfg.on_shell else None, **kw)
+        return TurboSim(normaliser, enc, dec, None, cfg.sort_jets)
     enc = Encoder(cfg.encoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
     dec = Decoder(cfg.decoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
     return TurboSim(normaliser, enc, dec, masses if cfg.on_shell else None, cfg.sort_jets)
@@ -153,7 +166,7 @@ def load_model(path, device='cpu') -> TurboSim:
     ckpt = load_checkpoint(path)
     cfg = TrainConfig.from_dict(json.loads(ckpt['config']))
     sd = ckpt.get('ema', ckpt['model'])   # a last.pt of a weight-averaged run holds both; the average is the model
-    masses = (sd['z_mass'], sd['x_mass']) if 'z_mass' in sd else None
+    masses = (sd['z_mass'], sd['x_mass']) if 'z_mass' in sd else (sd['encoder.mass'], sd['decoder.mass']) if 'encoder.mass' in sd else None
     model = build_model(cfg, Normaliser.from_state_dict({k: sd[k] for k in ('z_mean', 'z_std', 'x_mean', 'x_std')}), masses)
     model.load_state_dict(sd)
     return model.to(pick_device(device)).eval()
@@ -239,7 +252,7 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
         opt_c.zero_grad(set_to_none=True); c_total.backward(); opt_c.step()
         logs.update({f'critic_{k}': v.item() for k, v in c_terms.items()})
     critics.requires_grad_(False)   # the generator step needs gradients through the critics, not of them
-    with autocast(): total, terms = turbo_loss(out, z, x, critics, weights, cfg.distance, cfg.adversarial, marginals=marginal)
+    with autocast(): total, terms = turbo_loss(out, z, x, critics, weights, cfg.distance, cfg.adversarial, marginals=marginal, model=model)
     opt_g.zero_grad(set_to_none=True); total.backward(); opt_g.step()
     critics.requires_grad_(True)
     logs.update({k: v.item() for k, v in terms.items()}); logs['L_turbo'] = total.item()
@@ -283,7 +296,8 @@ class FastStep:
         "Every active term of L_turbo (the adversarial ones through the stack at once), by name"
         w, cfg, terms = self.weights, self.cfg, {}
         for t in w.active():
-            if t in _SUPERVISED: fn, target = _SUPERVISED[t]; terms[t] = fn(z if target == 'z' else x, out[OUTPUT_OF[t]], cfg.distance)
+            if t in _SUPERVISED and cfg.distance == 'nll': terms.update(nll_terms(self.model, z, x, out, (t,)))
+            elif t in _SUPERVISED: fn, target = _SUPERVISED[t]; terms[t] = fn(z if target == 'z' else x, out[OUTPUT_OF[t]], cfg.distance)
             elif cfg.adversarial == 'swd': terms[t] = sliced_wasserstein(out[OUTPUT_OF[t]], zm if CRITIC_SPACE[t] == 'z' else xm)
         if self.critic_terms:
             adv = stacked_generator_terms(self.stack, torch.stack([out[OUTPUT_OF[t]] for t in self.critic_terms]), cfg.adversarial)
