@@ -25,7 +25,7 @@ from .core import command
 from .physics import pt, eta, phi, mass
 from .detector import delta_r
 from .data import EventFileError, read_provenance, _attr
-from .generate import shard_seeds, shard_path, shards_beside, shard_range, versions, VERSION_FIELDS
+from .generate import shard_seeds, shard_path, shards_beside, shard_range, versions, VERSION_FIELDS, _enough
 
 # %% ../nbs/09_jets.ipynb #e574b6f0
 @dataclass(frozen=True)
@@ -347,14 +347,6 @@ def check_request(n_jets:int, out, n_jobs:int=1, shard_size:int=1, seed:int=0):
     except OSError as e: raise ValueError(f"'out' (--out): cannot write {out} and its shard folder {folder}: {e.strerror or e}.") from None
     return out, folder
 
-def _leading(done:dict, n_jets:int):
-    "Number of leading shards 0, 1, ... in `done` that hold `n_jets` jets, or None"
-    total, k = 0, 0
-    while k in done:
-        total += done[k]['n_selected']; k += 1
-        if total >= n_jets: return k
-    return None
-
 # %% ../nbs/09_jets.ipynb #da654527
 def generate_jets(n_jets:int, # W jets wanted
                   seed:int, # run seed: the output depends on it alone
@@ -379,7 +371,7 @@ def generate_jets(n_jets:int, # W jets wanted
         bar.update(max(0, min(s, n_jets - bar.n)))
         dt = max(time.time() - t_run, 1e-9)
         bar.set_postfix(generated=counts['generated'], ev_per_s=f"{counts['generated'] / dt:.0f}", jets_per_s=f"{counts['selected'] / dt:.1f}")
-    while _leading(done, n_jets) is None:
+    while _enough(done, n_jets) is None:
         k = len(done)
         if merge_only: raise ValueError(f"{shard_path(folder, k)}: missing; the shards 0..{k - 1} before it hold {have()} jets, {n_jets} wanted: make shard {k} and the next ones with "
                                         f"turbo-sim-jets --seed {seed} --shard-size {shard_size} --shards {k}:B --out {out}.")
@@ -387,7 +379,7 @@ def generate_jets(n_jets:int, # W jets wanted
         made, found = make_shards(folder, range(k, k + n_more), seed, shard_size, cfg, n_jobs, report)
         done.update(made); done.update(found)
     bar.close()
-    return _write_jets(out, folder, [done[k] for k in range(_leading(done, n_jets))], n_jets, n_jobs, t_start, cfg)
+    return _write_jets(out, folder, [done[k] for k in range(_enough(done, n_jets))], n_jets, n_jobs, t_start, cfg)
 
 # %% ../nbs/09_jets.ipynb #fdbfb6b6
 def _write_jets(out, folder, used, n_jets, n_jobs, t_start, cfg):

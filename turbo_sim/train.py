@@ -17,7 +17,7 @@ import torch
 from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 from .core import command, pick_device
-from .data import Normaliser, EventBatches, load_splits
+from .data import Normaliser, load_splits
 from .models import Encoder, Decoder, TurboSim, CriticStack, rest_masses
 from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
                               sliced_wasserstein, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
