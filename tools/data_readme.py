@@ -21,12 +21,47 @@ def file_sha256(path):
     return h.hexdigest()
 
 
+def jets_section(target=100_000):
+    "The README's section on data/wjets.h5, from its provenance, or '' when the file is not there"
+    from turbo_sim.jets import load_jets, jets_summary
+    path = ROOT/'data'/'wjets.h5'
+    if not path.exists(): return ''
+    a, info = load_jets(path), read_provenance(path)
+    n, t = len(a['jets']), info['pythia_seconds'] + info['jet_seconds']
+    rate = info['n_selected_in_shards'] / t
+    short = '' if n >= target else (
+        f"**Why {n:,} and not {target:,}.** Generation runs at {rate:.1f} jets per second per core, so {target:,} jets take "
+        f"{target / rate / 3600:.1f} core-hours; the session that made this file shared its two cores with the regeneration of "
+        f"`ttbar.h5` and stopped the jets when the β scan had to start. The run is resumable: the command below with a larger "
+        f"`--n-jets` makes only the missing shards (the same seed gives the same jets) and rewrites `wjets.h5`.\n\n")
+    return f"""
+# The shipped W-jet data set
+
+`wjets.h5` is the input of the jet VAE (`11_jet_vae`): boosted hadronic W jets from Pythia 8 W + jet events (`09_jets` says
+which process and why), anti-kt R = 0.8 jets matched to the W, 500 < pT < 600 GeV, |η| < 2, 75 < m < 110 GeV, each as
+up to 50 kt R = 0.07 subjets with pT fractions and (Δy, Δφ) from the jet axis, zero-padded with a mask; particle level.
+
+```
+{jets_summary(path).replace(str(path), 'wjets.h5')}
+```
+
+{short}```sh
+turbo-sim-jets --n-jets {n} --seed {info['seed']} --out data/wjets.h5 --shard-size {info['shard_size']}
+```
+
+(as recorded in the file: `{info.get('command', '')}`). `wjets.h5` holds the jets themselves (gzip-compressed); its
+{info['n_shards']} shards, from which it was merged, are not shipped: the command above makes them again, identical, from the seed.
+sha256 of `wjets.h5`: `{file_sha256(path)}` (also in `SHA256SUMS`).
+"""
+
+
 def main(target=250_000):
     data = ROOT/'data'/'ttbar.h5'
     z, x = load_events(data)
     info = read_provenance(data)
     with h5py.File(data, 'r') as f: shards = sorted({Path(s.file_name) for s in f['FDL'].virtual_sources()}) if f['FDL'].is_virtual else []
     sums = [(file_sha256(data.parent/s), str(s)) for s in shards]
+    if (ROOT/'data'/'wjets.h5').exists(): sums.append((file_sha256(ROOT/'data'/'wjets.h5'), 'wjets.h5'))
     (ROOT/'data'/'SHA256SUMS').write_text(''.join(f'{h}  {s}\n' for h, s in sums))
     core_s = info['pythia_seconds'] + info['detector_seconds']
     short = '' if len(z) >= target else (
@@ -71,7 +106,7 @@ h = hashlib.sha256(); h.update(np.ascontiguousarray(z, '<f4').tobytes()); h.upda
 ```
 
 sha256 of every shard file: `SHA256SUMS` (`cd data && sha256sum -c SHA256SUMS`); of `ttbar.h5` itself: `{file_sha256(data)}`.
-"""
+{jets_section()}"""
     (ROOT/'data'/'README.md').write_text(text)
     print(text)
 
