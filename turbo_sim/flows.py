@@ -18,7 +18,7 @@ from zuko.flows import Flow, MaskedAutoregressiveTransform
 from zuko.flows.gaussianization import ElementWiseTransform
 from zuko.lazy import UnconditionalDistribution
 from zuko.transforms import MonotonicRQSTransform
-from .data import Normaliser
+from .models import Normaliser
 from .models import CHUNK, mlp, on_shell
 
 # %% ../nbs/04a_flows.ipynb #444f648b

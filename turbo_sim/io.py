@@ -349,8 +349,8 @@ def _check_output(out, force, source):
 
 # %% ../nbs/07a_io.ipynb #acdbee5f
 def _load_model(path, device):
-    "`turbo_sim.train.load_model(path, device)`, with a one-line `ValueError` for anything that is not a turbo-sim checkpoint"
-    from turbo_sim.train import load_model
+    "`turbo_sim.models.load_model(path, device)`, with a one-line `ValueError` for anything that is not a turbo-sim checkpoint"
+    from turbo_sim.models import load_model
     path, device = Path(path), pick_device(device)
     if not path.is_file(): raise ValueError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}; expected a turbo-sim checkpoint, e.g. results/turbo_sim_best.pt.")
     try: return load_model(path, device)

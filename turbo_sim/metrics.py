@@ -195,12 +195,12 @@ def _same_file(trained_on, data):
 # %% ../nbs/07_metrics.ipynb #90aba8f6
 def evaluate_file(model_path, data, out, split:str='auto', seed:int=0, coordinates:bool=False, extras:bool=True, max_events:int=0):
     "Evaluate the checkpoint `model_path` on the FDL/ROL file `data`; writes `out`/ks.csv, distances, figures; returns the rows"
-    from turbo_sim.train import load_model, load_checkpoint, TrainConfig
+    from turbo_sim.models import load_model, load_checkpoint, TrainConfig
     from turbo_sim.data import load_events, split_indices
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
     model = load_model(model_path)
     cfg = TrainConfig.from_dict(json.loads(load_checkpoint(model_path)['config']))
     z, x = load_events(data)
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)   # only once the inputs are known good
     if split == 'auto': split = 'test' if _same_file(cfg.data, data) else 'all'
     if split == 'test':
         idx = split_indices(len(z), cfg.fractions, cfg.split_seed)['test']; z, x = z[idx], x[idx]
@@ -231,4 +231,4 @@ def evaluate_main(model:str, # checkpoint (.pt) written by turbo-sim-train or tu
     print(markdown_table(rows, TALK_COLUMNS + EXTRA_COLUMNS))
     print(f'written to {out}/')
 
-evaluate_cli = command(evaluate_main)  # the console script `turbo-sim-evaluate`
+evaluate_cli = command(evaluate_main, errors=(ValueError, OSError))  # the console script `turbo-sim-evaluate`
