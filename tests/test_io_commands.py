@@ -111,7 +111,7 @@ def test_unfold_refuses_bad_inputs(bad_inputs, args, message):
 def test_simulate_refuses_bad_model(small, tmp_path):
     refused(run('turbo-sim-simulate', '--model', tmp_path/'none.pt', '--partons', small, '--out', tmp_path/'o.root'), 'none.pt: no such file')
     (tmp_path/'junk.pt').write_text('not a checkpoint')
-    refused(run('turbo-sim-simulate', '--model', tmp_path/'junk.pt', '--partons', small, '--out', tmp_path/'o.root'), 'junk.pt: not a turbo-sim checkpoint')
+    refused(run('turbo-sim-simulate', '--model', tmp_path/'junk.pt', '--partons', small, '--out', tmp_path/'o.root'), 'junk.pt: not a PyTorch checkpoint')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['junk.pt']
 
 

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 import turbo_sim
 from .detector import DetectorConfig, reconstruct
 from .data import save_events, load_events, link_shards, read_provenance
-from .core import command
+from .core import command, check_writable
 
 # %% ../nbs/02_generate.ipynb #45c8073b
 def pythia_settings(seed:int, # Pythia's random seed, 1..900_000_000
@@ -162,9 +162,11 @@ def _dist_version(name):
 
 # %% ../nbs/02_generate.ipynb #3f1ea93c
 def _existing_shard(folder, k, seed, shard_size, mpi):
-    "Provenance of a finished shard `k`, or None; raise if it was made with other settings"
+    "Provenance of a finished shard `k`, or None; raise if it is damaged (a finished shard is always whole: it is written under a temporary name, then renamed) or was made with other settings"
     p = shard_path(folder, k)
     if not p.exists(): return None
+    try: load_events(p)
+    except ValueError as e: raise ValueError(f'{e} This shard is damaged: remove it and run the same command again to make it anew.') from None
     info = read_provenance(p)
     want = dict(seed=seed, shard_size=shard_size, mpi=mpi, batch_size=BATCH_SIZE, parton_level=PARTON_LEVEL)
     got = {key: info.get(key) for key in want}
@@ -199,7 +201,11 @@ def generate(n_events:int, # selected events wanted
              progress:bool=True, # show a progress bar
             ):
     "Generate `n_events` selected tt̄ events into `out`, resumably, and return its path"
-    out = Path(out); folder = shards_beside(out); folder.mkdir(parents=True, exist_ok=True)
+    for name, value in (('n_events', n_events), ('n_jobs', n_jobs), ('shard_size', shard_size)):
+        if value < 1: raise ValueError(f"'{name}' (--{name.replace('_', '-')}) must be >= 1; got {value}.")
+    out = Path(out)
+    if out.is_dir(): raise ValueError(f"{out}: is a directory; expected an output HDF5 file name.")
+    folder = shards_beside(check_writable(out.parent) / out.name); folder.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
     done = {}
     k = 0
@@ -277,16 +283,18 @@ def generate_main(n_events:int=1000, # selected events wanted (not used with --s
                  link:bool=False, # write the output as virtual datasets over the shards
                  shards:str='', # make only the shards A..B-1 ('A:B', e.g. 0:10) not finished yet, for one task of a job array; writes no output file: merge later with turbo-sim-merge
                  quiet:bool=False, # no progress bar
+                 force:bool=False, # replace an existing --out (its shards are reused, not made again)
                 ):
     "Generate pp -> tt̄ (semileptonic, electron) events with Pythia 8 and the CMS-like detector into an FDL/ROL HDF5 file"
     if shards:
         if link: raise ValueError('--link describes the output file, which --shards does not write: pass --link to turbo-sim-merge.')
         made, found = generate_shards(shards, seed, out, n_jobs=n_jobs, shard_size=shard_size, mpi=not no_mpi, progress=not quiet)
         return print(shards_report(made, found, out))
+    if Path(out).exists() and not Path(out).is_dir() and not force: raise ValueError(f"{out}: exists; pass --force to replace it (the finished shards beside it are reused).")
     path = generate(n_events, seed, out, n_jobs=n_jobs, shard_size=shard_size, mpi=not no_mpi, link=link, progress=not quiet)
     print(summary(path))
 
-generate_cli = command(generate_main, errors=(ValueError,))  # the console script `turbo-sim-generate`
+generate_cli = command(generate_main, errors=(ValueError, OSError))  # the console script `turbo-sim-generate`
 
 # %% ../nbs/02_generate.ipynb #d2387b36
 def summary(path):

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import h5py
 import uproot
-from .core import command, pick_device
-from .data import EventFileError, _attr, _check_virtual_sources
+from .core import command, check_output
+from .data import EventFileError, _attr, _check_virtual_sources, _check_physical
 from .physics import pt, eta, phi, p4_from_ptetaphi
 
 # %% ../nbs/07a_io.ipynb #c71e2485
@@ -73,13 +73,15 @@ def output_format(path) -> str:
     return fmt
 
 # %% ../nbs/07a_io.ipynb #1429b59d
-def _check_events(events, what, path, start=0):
-    "`events` (n, 24) if finite, else `EventFileError` naming `path`, `what` and the first bad entry"
+def _check_events(events, what, path, start=0,
+                 physical:bool=True, # also E >= |p| >= 0 (`turbo_sim.data.E_TOLERANCE`): inputs; a model's outputs are written as they come
+                ):
+    "`events` (n, 24) if finite (and physical), else `EventFileError` naming `path`, `what` and the first bad entry"
     bad = ~np.isfinite(events)
     if bad.any():
         rows = np.unique(np.nonzero(bad)[0])
         raise EventFileError(f"{path}: {what} has {bad.sum()} NaN or inf values in {len(rows)} events (first at entry {start + rows[0]}); expected finite numbers.")
-    return events
+    return _check_physical(events, what, path, start) if physical else events
 
 # %% ../nbs/07a_io.ipynb #3797a345
 def _temporary(path):
@@ -163,7 +165,7 @@ class EventWriter:
         "Append `events` and their counters"
         events = np.asarray(events, dtype=np.float32)
         if events.ndim != 2 or events.shape[1] != 24: raise ValueError(f"'events' must have shape (n, 24); got {events.shape}.")
-        _check_events(events, 'the events to write', self.path, self.n)
+        _check_events(events, 'the events to write', self.path, self.n, physical=False)
         columns = {ARRAYS[self.level]: events}
         if (event is not None and sample is not None) != self.counters:
             raise ValueError(f"{self.path}: 'event' and 'sample' must be given {'with every chunk' if self.counters else 'only to a writer made with counters=True'}.")
@@ -339,22 +341,11 @@ def read_counters(path, # ROOT or HDF5 file written with counters
 MODES = dict(simulate=('parton', 'detector'), unfold=('detector', 'parton'))   # mode -> (input level, output level)
 
 def _check_output(out, force, source):
-    "`out` as a `Path`, refused (`ValueError`) for an unknown suffix, a folder, the input itself, or an existing file without `force`"
+    "`out` as a `Path`, refused (`ValueError`) for an unknown suffix, a folder, the input itself, an existing file without `force`, or a folder that cannot be written"
     out = Path(out)
     output_format(out)
-    if out.is_dir(): raise ValueError(f"{out}: is a directory; expected an output file name ending in .root, .h5 or .hdf5.")
     if out.exists() and source.exists() and out.samefile(source): raise ValueError(f"{out}: is the input file; write the output to another file.")
-    if out.exists() and not force: raise ValueError(f"{out}: exists; pass --force to replace it.")
-    return out
-
-# %% ../nbs/07a_io.ipynb #acdbee5f
-def _load_model(path, device):
-    "`turbo_sim.models.load_model(path, device)`, with a one-line `ValueError` for anything that is not a turbo-sim checkpoint"
-    from turbo_sim.models import load_model
-    path, device = Path(path), pick_device(device)
-    if not path.is_file(): raise ValueError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}; expected a turbo-sim checkpoint, e.g. results/turbo_sim_best.pt.")
-    try: return load_model(path, device)
-    except Exception as e: raise ValueError(f"{path}: not a turbo-sim checkpoint ({_reason(e)}).") from e
+    return check_output(out, force)
 
 # %% ../nbs/07a_io.ipynb #828fd640
 def apply_model(model, # Turbo-Sim checkpoint
@@ -372,11 +363,12 @@ def apply_model(model, # Turbo-Sim checkpoint
     if n_samples < 1: raise ValueError(f"'n_samples' (--n-samples) must be >= 1; got {n_samples}.")
     if chunk < 1: raise ValueError(f"'chunk' (--chunk) must be >= 1; got {chunk}.")
     import torch
+    from turbo_sim.models import load_model
     from turbo_sim import __version__
     source, (level_in, level_out) = Path(source), MODES[mode]
     out = _check_output(out, force, source)
     with open_events(source, level_in) as events:
-        net = _load_model(model, device)
+        net = load_model(model, device)
         torch.manual_seed(seed)
         provenance = dict(mode=mode, model=str(model), source=str(source), n_samples=n_samples, seed=seed, chunk=chunk, turbo_sim=__version__,
                           command=' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))

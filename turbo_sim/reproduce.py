@@ -157,4 +157,4 @@ def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped t
     "Reproduce the Turbo-Sim tt̄ results: train, evaluate with the talk's KS protocol, write the table and figures to --out"
     reproduce(data, epochs or None, device, out, quick, baselines, max_train)
 
-reproduce_cli = command(reproduce_main)  # the console script `turbo-sim-reproduce`
+reproduce_cli = command(reproduce_main, errors=(ValueError, OSError))  # the console script `turbo-sim-reproduce`

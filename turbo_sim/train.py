@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
-from .core import command, pick_device
-from .data import load_splits
+from .core import command, pick_device, check_writable
+from .data import load_events, split_indices, content_sha256
 from .models import (Normaliser, TurboSim, CriticStack, rest_masses, TrainConfig, build_model,
                               save_checkpoint, load_checkpoint, load_model)
 from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
@@ -239,8 +239,12 @@ class FastStep:
 
 # %% ../nbs/06_training.ipynb #0af90dac
 def _prepare(cfg, data):
-    "Splits in GeV, the normaliser and rest masses (or None) of the training events, and normalised training tensors"
-    splits = data if data is not None else load_splits(cfg.data, cfg.fractions, cfg.split_seed)
+    "Splits in GeV, the normaliser and rest masses (or None) of the training events, normalised training tensors, and the sha256 of the data file's events (None for pre-loaded splits)"
+    splits, data_sha256 = data, None
+    if data is None:
+        z, x = load_events(cfg.data)
+        data_sha256 = content_sha256(z, x)
+        splits = {k: (z[i], x[i]) for k, i in split_indices(len(z), cfg.fractions, cfg.split_seed).items()}
     z_tr, x_tr = splits['train']
     if cfg.max_train: z_tr, x_tr = z_tr[:cfg.max_train], x_tr[:cfg.max_train]
     z_val, x_val = (a[:cfg.max_val] for a in splits['val'])
@@ -248,7 +252,7 @@ def _prepare(cfg, data):
     masses = (rest_masses(z_tr), rest_masses(x_tr)) if cfg.on_shell else None
     tensors = [torch.as_tensor(normaliser.norm_z(np.asarray(z_tr, np.float64)), dtype=torch.float32),
                torch.as_tensor(normaliser.norm_x(np.asarray(x_tr, np.float64)), dtype=torch.float32)]
-    return normaliser, masses, tensors, (np.asarray(z_val), np.asarray(x_val))
+    return normaliser, masses, tensors, (np.asarray(z_val), np.asarray(x_val)), data_sha256
 
 # %% ../nbs/06_training.ipynb #2fb4d41a
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
@@ -302,18 +306,25 @@ def train(cfg:TrainConfig, # the run
           data:dict=None, # pre-loaded splits {'train': (z, x), 'val': (z, x)} in GeV instead of `cfg.data`
           progress:bool=True, # progress bar
           callbacks=(), # functions called as f(model, epoch, step) after each step
+          force:bool=False, # start over in `out` even if it holds a run (its checkpoints are replaced)
          ) -> TurboSim:
     "Train a `TurboSim` as `cfg` says; returns the model of the last epoch, weight-averaged if `cfg.ema` (the best one is in `out/best.pt`)"
     out = Path(out)
     rank, world, device = distributed_context(cfg.device)
     main = rank == 0
-    if main: out.mkdir(parents=True, exist_ok=True)
+    for name, least in (('epochs', 1), ('batch_size', 1), ('max_val', 1), ('max_train', 0), ('max_steps', 0)):
+        if getattr(cfg, name) < least: raise ValueError(f"'{name}' (--{name.replace('_', '-')}) must be >= {least}; got {getattr(cfg, name)}.")
+    if main and not resume and not force and (out/'last.pt').exists():
+        raise ValueError(f"{out}: holds a run already (last.pt); pass resume=True (--resume) to continue it, or force=True (--force) to start it over, replacing it.")
+    if main: check_writable(out)
     if cfg.engine not in ('fast', 'plain'): raise ValueError(f"'engine' must be 'fast' or 'plain'; got {cfg.engine!r}.")
     fast = cfg.engine == 'fast'
     if world > 1 and not fast: raise ValueError("several processes need the 'fast' engine.")
     if cfg.batch_size % world: raise ValueError(f"'batch_size' = {cfg.batch_size} must be a multiple of the number of processes, {world}.")
     weights = cfg.loss_weights()
-    normaliser, masses, (z_tr, x_tr), (z_val, x_val) = _prepare(cfg, data)
+    normaliser, masses, (z_tr, x_tr), (z_val, x_val), data_sha256 = _prepare(cfg, data)
+    if main: out.mkdir(parents=True, exist_ok=True)   # only once the data are known good
+    data_field = {} if data_sha256 is None else dict(data_sha256=data_sha256)
     model = build_model(cfg, normaliser, masses).to(device)
     critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial).to(device)
     stack = CriticStack(len(critics), cfg.critic_widths, cfg.activation, critics=critics.values()).to(device) if fast and len(critics) else None
@@ -326,6 +337,7 @@ def train(cfg:TrainConfig, # the run
         ckpt = load_checkpoint(out/'last.pt')   # on the CPU: RNG states must stay CPU tensors; load_state_dict moves the rest
         old = TrainConfig.from_dict(json.loads(ckpt['config']))
         if replace(old, epochs=cfg.epochs) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' may change on resume.")
+        if data_sha256 and ckpt.get('data_sha256', data_sha256) != data_sha256: raise ValueError(f"{out/'last.pt'}: field 'data_sha256': the run was trained on other events than {cfg.data} holds now (sha256 {ckpt['data_sha256'][:12]}..., now {data_sha256[:12]}...); expected the same data to resume.")
         if fast and any('.net.' in k for k in ckpt['critics']): raise ValueError(f"{out/'last.pt'}: its critics were saved one by one (turbo-sim 0.1, or the plain engine); resume it with engine='plain', or start a new run.")
         model.load_state_dict(ckpt['model']); trained_critics.load_state_dict(ckpt['critics'])
         if cfg.ema: average.load_state_dict(ckpt['ema'])
@@ -384,11 +396,11 @@ def train(cfg:TrainConfig, # the run
             if progress: print(f"epoch {epoch + 1}: L_turbo {row['L_turbo']:.4g}, validation KS sum {ks['sum']:.3f} (unfold {ks['unfold']:.3f}, simulate {ks['simulate']:.3f}), {row['seconds']:.1f} s")
             state = dict(config=json.dumps(cfg.to_dict()), epoch=epoch, model=model.state_dict(), critics=trained_critics.state_dict(),
                          opt_g=opt_g.state_dict(), opt_c=opt_c.state_dict() if opt_c else {}, rng=_rng_state(gens),
-                         history=json.dumps(history), best=min(best, ks['sum']))
+                         history=json.dumps(history), best=min(best, ks['sum']), **data_field)
             if cfg.ema: state['ema'] = average.state_dict()
             if ks['sum'] < best:
                 best = ks['sum']
-                save_checkpoint(out/'best.pt', dict(config=state['config'], epoch=epoch, model=average.state_dict(), val_ks_sum=best))
+                save_checkpoint(out/'best.pt', dict(config=state['config'], epoch=epoch, model=average.state_dict(), val_ks_sum=best, **data_field))
             save_checkpoint(out/'last.pt', state)
             _write_history(out, history)
         if world > 1: torch.distributed.barrier()
@@ -437,12 +449,13 @@ def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                no_cuda_graphs:bool=False, # on CUDA, run the fast step eagerly instead of replaying a captured graph
                amp:bool=False, # bfloat16 autocast on CUDA
                resume:bool=False, # continue the run in --out
+               force:bool=False, # start over in --out, replacing the run there
                quiet:bool=False, # no progress bar
               ):
     "Train Turbo-Sim on an FDL/ROL event file; checkpoints, config and loss history go to --out (runs under torchrun too)"
     cfg = TrainConfig(data=data, epochs=epochs, device=device, preset=preset, batch_size=batch_size, lr=lr, seed=seed, max_train=max_train,
                       engine=engine, cuda_graphs=not no_cuda_graphs, amp=amp)
-    train(cfg, out, resume=resume, progress=not quiet)
+    train(cfg, out, resume=resume, progress=not quiet, force=force)
     if int(os.environ.get('RANK', '0')) == 0: print(f'checkpoints, config.json and history.csv/png written to {out}')
 
-train_cli = command(train_main)  # the console script `turbo-sim-train`
+train_cli = command(train_main, errors=(ValueError, OSError, TrainingDiverged))  # the console script `turbo-sim-train`
