@@ -8,7 +8,7 @@ __all__ = ['COORD_SCALE', 'ACTIVE_NATS', 'LOG_NAMES', 'SCAN_COLUMNS', 'jet_vae_c
            'jet_splits', 'latent_summary', 'load_jet_vae', 'train_jet_vae', 'toy_jet_arrays', 'beta_grid', 'beta_scan',
            'write_scan', 'read_scan', 'scan_dimensions', 'plot_scan', 'jet_vae_main', 'beta_scan_main']
 
-# %% ../nbs/11_jet_vae.ipynb #483b266b
+# %% ../nbs/11_jet_vae.ipynb #51aa9bb5
 import json, math, time
 from dataclasses import dataclass, asdict, replace, fields
 from pathlib import Path
@@ -22,7 +22,7 @@ from .jets import load_jets, JetFileError
 from .emd import sinkhorn_emd, exact_emd
 from .train import save_checkpoint, load_checkpoint, TrainingDiverged, _check_finite, _rng_state, _set_rng_state
 
-# %% ../nbs/11_jet_vae.ipynb #3e42753a
+# %% ../nbs/11_jet_vae.ipynb #980b6f3e
 COORD_SCALE = 0.1  # the networks see and emit coordinates in units of 0.1 (the prongs of a W jet are 0.1-0.4 apart)
 
 def mlp(sizes:list, # layer widths, input first
@@ -46,7 +46,7 @@ class EFNEncoder(nn.Module):
         pooled = torch.einsum('bn,bnh->bh', weights, self.phi(coords / COORD_SCALE))
         return self.F(pooled).chunk(2, -1)
 
-# %% ../nbs/11_jet_vae.ipynb #b4d899e6
+# %% ../nbs/11_jet_vae.ipynb #c1b6fc3f
 class CloudDecoder(nn.Module):
     "Decoded jet: `n_out` weighted particles from a latent vector"
     def __init__(self, n_latent:int=32, hidden:int=128, n_out:int=50):
@@ -58,7 +58,7 @@ class CloudDecoder(nn.Module):
         out = self.net(z).view(len(z), self.n_out, 3)
         return out[..., 0].softmax(-1), COORD_SCALE * out[..., 1:]
 
-# %% ../nbs/11_jet_vae.ipynb #b7e02014
+# %% ../nbs/11_jet_vae.ipynb #60130588
 class JetVAE(nn.Module):
     "VAE of jets: `EFNEncoder` to a diagonal Gaussian q(z|x), `CloudDecoder` back to a cloud"
     def __init__(self, n_latent:int=32, hidden:int=128, n_out:int=50):
@@ -73,7 +73,7 @@ class JetVAE(nn.Module):
         mean, log_var = self.encode(weights, coords)
         return *self.decode(mean + (0.5 * log_var).exp() * noise), mean, log_var
 
-# %% ../nbs/11_jet_vae.ipynb #c9fe1ef2
+# %% ../nbs/11_jet_vae.ipynb #5e0b96d1
 @dataclass(frozen=True)
 class JetVAEConfig:
     "One run of the jet VAE: data, loss, model, optimisation; saved as `config.json` beside its checkpoints"
@@ -93,11 +93,16 @@ class JetVAEConfig:
     n_val:int=2000 # jets held out for validation: the last ones of the file
     seed:int=0
     device:str='auto'
+    def __post_init__(self):
+        positive = ('beta_GeV', 'pt_ref_GeV', 'n_latent', 'hidden', 'n_out', 'epsilon', 'n_iter', 'epochs', 'batch_size', 'lr', 'n_val')
+        for name in positive:
+            if not getattr(self, name) > 0: raise ValueError(f"'{name}' must be positive; got {getattr(self, name)!r}.")
+        if self.max_steps < 0: raise ValueError(f"'max_steps' must be 0 (all) or positive; got {self.max_steps!r}.")
     def to_dict(self): return asdict(self)
     @classmethod
     def from_dict(cls, d): return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
-# %% ../nbs/11_jet_vae.ipynb #819b6bfd
+# %% ../nbs/11_jet_vae.ipynb #033e84e3
 def kl_per_direction(mean, log_var):
     "KL(N(mean, exp(log_var)) || N(0, 1)) of each latent direction (B, L), in nats"
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var)
@@ -114,7 +119,7 @@ def jet_vae_loss(emd2, kl, beta_GeV:float):
     "The loss <EMD^2 / beta^2 + KL> of a batch, from `jet_vae_terms`"
     return (emd2 / beta_GeV**2 + kl.sum(-1)).mean()
 
-# %% ../nbs/11_jet_vae.ipynb #29d7b80d
+# %% ../nbs/11_jet_vae.ipynb #a087dece
 def jet_tensors(jets:dict, rows=slice(None), device='cpu'):
     "(weights (N, K), coords (N, K, 2), mask (N, K)) tensors of the jet arrays `jets` (from `load_jets`), rows `rows`"
     return tuple(torch.as_tensor(jets[k][rows]).to(device) for k in ('weights', 'coords', 'mask'))
@@ -126,7 +131,7 @@ def jet_splits(cfg:JetVAEConfig, device='cpu', jets:dict=None):
     if not 0 < cfg.n_val < n - cfg.batch_size: raise ValueError(f"{cfg.data}: {n} jets; 'n_val' = {cfg.n_val} must leave at least one batch of 'batch_size' = {cfg.batch_size} for training.")
     return jet_tensors(jets, slice(0, n - cfg.n_val), device), jet_tensors(jets, slice(n - cfg.n_val, n), device)
 
-# %% ../nbs/11_jet_vae.ipynb #cdcc6161
+# %% ../nbs/11_jet_vae.ipynb #4503302b
 ACTIVE_NATS = 0.1  # a latent direction is active when its mean KL exceeds this
 
 @torch.no_grad()
@@ -144,7 +149,7 @@ def latent_summary(model:JetVAE, weights, coords, mask, # validation jets (B, N)
     model.train()
     return out
 
-# %% ../nbs/11_jet_vae.ipynb #b878843c
+# %% ../nbs/11_jet_vae.ipynb #7fad8334
 LOG_NAMES = ('loss', 'emd2', 'kl')
 
 def _jet_state(cfg, epoch, model, opt, gens, history, best):
@@ -161,7 +166,7 @@ def load_jet_vae(path, device='cpu'):
     except RuntimeError as e: raise ValueError(f"{path}: its weights do not fit a JetVAE(n_latent={cfg.n_latent}, hidden={cfg.hidden}, n_out={cfg.n_out}): {str(e).splitlines()[0]}") from None
     return model.to(pick_device(device)).eval(), cfg
 
-# %% ../nbs/11_jet_vae.ipynb #208f0606
+# %% ../nbs/11_jet_vae.ipynb #9d7c4f97
 def train_jet_vae(cfg:JetVAEConfig, # the run
                   out, # output folder: config.json, last.pt, best.pt, history.json
                   resume:bool=False, # continue the run in `out` (same configuration; `epochs` may grow)
@@ -218,14 +223,14 @@ def train_jet_vae(cfg:JetVAEConfig, # the run
         (out/'history.json').write_text(json.dumps(history, indent=1))
     return model
 
-# %% ../nbs/11_jet_vae.ipynb #43267f10
+# %% ../nbs/11_jet_vae.ipynb #6c6ccc9d
 def toy_jet_arrays(n:int, seed:int=0, n_max:int=50) -> dict:
     "Toy two-prong jets as the arrays `train_jet_vae` reads (weights, coords, mask), from `turbo_sim.emd.toy_jets`"
     from turbo_sim.emd import toy_jets
     w, x = toy_jets(n, n_max, seed)
     return dict(weights=w.numpy(), coords=x.numpy(), mask=(w > 0).numpy())
 
-# %% ../nbs/11_jet_vae.ipynb #a2f65940
+# %% ../nbs/11_jet_vae.ipynb #048abafb
 def beta_grid(beta_min:float, beta_max:float, n:int) -> list:
     "`n` values of beta in GeV, log-spaced from `beta_min` to `beta_max`, rounded to 3 significant digits"
     if not 0 < beta_min < beta_max or n < 2: raise ValueError(f"need 0 < 'beta_min' < 'beta_max' and 'n' >= 2; got {beta_min}, {beta_max}, {n}.")
@@ -260,7 +265,7 @@ def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` and `epochs`
     write_scan(rows, out/'scan.csv')
     return rows
 
-# %% ../nbs/11_jet_vae.ipynb #29ff50a1
+# %% ../nbs/11_jet_vae.ipynb #1e437a78
 def write_scan(rows:list, path):
     "Write the rows of `beta_scan` to the CSV `path`: `SCAN_COLUMNS`, then kl_0, kl_1, ... (the KL of each latent direction, nats)"
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
@@ -281,13 +286,13 @@ def read_scan(path) -> dict:
     cols['kl_per_direction'] = np.stack([np.atleast_1d(table[c]) for c in table.dtype.names if c.startswith('kl_') and c[3:].isdigit()], -1)
     return cols
 
-# %% ../nbs/11_jet_vae.ipynb #97cfb286
+# %% ../nbs/11_jet_vae.ipynb #1919d5ac
 def scan_dimensions(betas, kl_total, emd2):
     "beta at the midpoints (n-1,), D = -dKL/dlog(beta) (n-1,) and D2 = d<EMD^2>/d(beta^2) (n-1,) by finite differences"
     b, kl, e = (np.asarray(v, float) for v in (betas, kl_total, emd2))
     return np.sqrt(b[1:] * b[:-1]), -np.diff(kl) / np.diff(np.log(b)), np.diff(e) / np.diff(b**2)
 
-# %% ../nbs/11_jet_vae.ipynb #a6c2e5b0
+# %% ../nbs/11_jet_vae.ipynb #3187cdf6
 def plot_scan(scan:dict, path=None):
     "The scan's four panels: KL per latent direction, total KL and <EMD^2>, D(beta), D2(beta), against beta in GeV"
     b = scan['beta_GeV']
@@ -310,7 +315,7 @@ def plot_scan(scan:dict, path=None):
     if path: fig.savefig(path, dpi=120)
     return fig
 
-# %% ../nbs/11_jet_vae.ipynb #c4a91c67
+# %% ../nbs/11_jet_vae.ipynb #c8ff4186
 def jet_vae_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets)
                  beta:float=50., # resolution beta in GeV
                  out:str='runs/jet_vae', # output folder
@@ -332,7 +337,7 @@ def jet_vae_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets
 
 jet_vae_cli = command(jet_vae_main, errors=(JetFileError, ValueError, FileNotFoundError, TrainingDiverged))
 
-# %% ../nbs/11_jet_vae.ipynb #370ca730
+# %% ../nbs/11_jet_vae.ipynb #8c833f8a
 def beta_scan_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets)
                    out:str='runs/beta_scan', # output folder: one run per beta, scan.csv, scan.png
                    beta_min:float=2., # finest beta, GeV

@@ -1,0 +1,53 @@
+"End-to-end checks of `turbo-sim-jet-vae` and `turbo-sim-beta-scan` as a user runs them, on the shipped W jets, a few steps each (one core)."
+import json, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+from turbo_sim.jet_vae import load_jet_vae, read_scan, SCAN_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DATA = ROOT/'data'/'wjets.h5'
+SMALL = ['--batch-size', '64', '--max-steps', '3', '--n-val', '300', '--n-latent', '8', '--quiet', '--threads', '1']
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f'{DATA} is not there (make it with turbo-sim-jets, see data/README.md)')
+
+
+def run(cmd, *args, ok=True):
+    "Run the command `cmd` with `args`; fail the test with its output if its exit status is not the one expected"
+    r = subprocess.run([str(BIN/cmd), *map(str, args)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert (r.returncode == 0) == ok, f'{cmd} {args} exited {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}'
+    return r
+
+
+def test_jet_vae_trains_and_resumes(tmp_path):
+    out = tmp_path/'run'
+    r = run('turbo-sim-jet-vae', '--data', DATA, '--beta', 20, '--out', out, '--epochs', 1, *SMALL)
+    assert 'active directions of 8' in r.stdout and 'GeV^2 (exact EMD)' in r.stdout
+    model, cfg = load_jet_vae(out/'last.pt')
+    assert cfg.beta_GeV == 20 and cfg.n_latent == 8 and json.loads((out/'config.json').read_text())['beta_GeV'] == 20
+    run('turbo-sim-jet-vae', '--data', DATA, '--beta', 20, '--out', out, '--epochs', 2, '--resume', *SMALL)
+    assert [h['epoch'] for h in json.loads((out/'history.json').read_text())] == [1, 2]
+    r = run('turbo-sim-jet-vae', '--data', DATA, '--beta', 30, '--out', out, '--epochs', 2, '--resume', *SMALL, ok=False)
+    assert 'another configuration' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_beta_scan_command(tmp_path):
+    out = tmp_path/'scan'
+    r = run('turbo-sim-beta-scan', '--data', DATA, '--out', out, '--beta-min', 5, '--beta-max', 50, '--n-beta', 3, '--epochs-first', 2, '--epochs-each', 1, *SMALL)
+    scan = read_scan(out/'scan.csv')
+    assert list(scan['beta_GeV']) == [5., 15.8, 50.] and scan['kl_per_direction'].shape == (3, 8)
+    assert np.all(scan['emd2'] > 0) and np.all(scan['kl_total'] >= 0) and (out/'scan.png').stat().st_size > 10_000
+    assert sorted(p.name for p in out.iterdir()) == ['beta_15.8', 'beta_5', 'beta_50', 'scan.csv', 'scan.png']
+    assert 'scan.csv and' in r.stdout
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--data', 'no/such.h5'], 'no/such.h5: no such file'),
+    (['--data', 'README.md'], 'README.md: not an HDF5 file'),
+    (['--beta', '-1'], "'beta_GeV' must be positive; got -1.0"),
+    pytest.param(['--device', 'cuda:7'], "CUDA is not available", marks=pytest.mark.skipif(torch.cuda.is_available(), reason='a CUDA machine')),
+])
+def test_jet_vae_bad_input(tmp_path, args, message):
+    r = run('turbo-sim-jet-vae', '--out', tmp_path/'bad', *SMALL, *args, ok=False)
+    assert message in r.stderr and 'Traceback' not in r.stderr and r.stderr.count('\n') == 1
