@@ -26,7 +26,7 @@ if __name__ == '__main__':
         w = dict(best_config('').weights) | over.pop('w', {})
         cfg = replace(best_config('data/ttbar.h5', epochs, 'cpu', max_train=max_train, max_val=5000, **over), weights=tuple(w.items()))
         t = time.time()
-        train(cfg, Path('/tmp/turbo-sim-tune')/name, progress=False)
+        train(cfg, Path('/tmp/turbo-sim-tune')/name, progress=False, force=True)   # a rerun of the study replaces its runs
         r = evaluate(load_model(Path('/tmp/turbo-sim-tune')/name/'best.pt'), z_va[5000:], x_va[5000:], extras=False)['model']
         vals = [100 * v for v in r.values()]
         print(f"{name:28s} {time.time() - t:5.0f}s " + ' '.join(f'{v:6.2f}' for v in vals)
