@@ -51,3 +51,9 @@ def test_beta_scan_command(tmp_path):
 def test_jet_vae_bad_input(tmp_path, args, message):
     r = run('turbo-sim-jet-vae', '--out', tmp_path/'bad', *SMALL, *args, ok=False)
     assert message in r.stderr and 'Traceback' not in r.stderr and r.stderr.count('\n') == 1
+
+
+def test_beta_scan_bad_grid(tmp_path):
+    r = run('turbo-sim-beta-scan', '--out', tmp_path/'bad', '--more-betas', '22,abc', *SMALL, ok=False)
+    assert "'more_betas' (--more-betas) must be numbers separated by commas" in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path/'bad').exists()
