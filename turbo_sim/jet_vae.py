@@ -6,9 +6,10 @@
 __all__ = ['COORD_SCALE', 'ACTIVE_NATS', 'LOG_NAMES', 'SCAN_COLUMNS', 'jet_vae_cli', 'beta_scan_cli', 'mlp', 'EFNEncoder',
            'CloudDecoder', 'JetVAE', 'JetVAEConfig', 'kl_per_direction', 'jet_vae_terms', 'jet_vae_loss', 'jet_tensors',
            'jet_splits', 'latent_summary', 'load_jet_vae', 'train_jet_vae', 'toy_jet_arrays', 'beta_grid', 'beta_scan',
-           'write_scan', 'read_scan', 'scan_dimensions', 'plot_scan', 'jet_vae_main', 'beta_scan_main']
+           'write_scan', 'read_scan', 'scan_dimensions', 'plot_scan', 'export_scan', 'jet_vae_main', 'beta_scan_main',
+           'onset_betas', 'jet_physics', 'latent_means']
 
-# %% ../nbs/11_jet_vae.ipynb #51aa9bb5
+# %% ../nbs/11_jet_vae.ipynb #35610d1d
 import json, math, time
 from dataclasses import dataclass, asdict, replace, fields
 from pathlib import Path
@@ -22,7 +23,7 @@ from .jets import load_jets, JetFileError
 from .emd import sinkhorn_emd, exact_emd
 from .train import save_checkpoint, load_checkpoint, TrainingDiverged, _check_finite, _rng_state, _set_rng_state
 
-# %% ../nbs/11_jet_vae.ipynb #980b6f3e
+# %% ../nbs/11_jet_vae.ipynb #353870c8
 COORD_SCALE = 0.1  # the networks see and emit coordinates in units of 0.1 (the prongs of a W jet are 0.1-0.4 apart)
 
 def mlp(sizes:list, # layer widths, input first
@@ -46,7 +47,7 @@ class EFNEncoder(nn.Module):
         pooled = torch.einsum('bn,bnh->bh', weights, self.phi(coords / COORD_SCALE))
         return self.F(pooled).chunk(2, -1)
 
-# %% ../nbs/11_jet_vae.ipynb #c1b6fc3f
+# %% ../nbs/11_jet_vae.ipynb #73c53d18
 class CloudDecoder(nn.Module):
     "Decoded jet: `n_out` weighted particles from a latent vector"
     def __init__(self, n_latent:int=32, hidden:int=128, n_out:int=50):
@@ -58,7 +59,7 @@ class CloudDecoder(nn.Module):
         out = self.net(z).view(len(z), self.n_out, 3)
         return out[..., 0].softmax(-1), COORD_SCALE * out[..., 1:]
 
-# %% ../nbs/11_jet_vae.ipynb #60130588
+# %% ../nbs/11_jet_vae.ipynb #404baec1
 class JetVAE(nn.Module):
     "VAE of jets: `EFNEncoder` to a diagonal Gaussian q(z|x), `CloudDecoder` back to a cloud"
     def __init__(self, n_latent:int=32, hidden:int=128, n_out:int=50):
@@ -73,7 +74,7 @@ class JetVAE(nn.Module):
         mean, log_var = self.encode(weights, coords)
         return *self.decode(mean + (0.5 * log_var).exp() * noise), mean, log_var
 
-# %% ../nbs/11_jet_vae.ipynb #5e0b96d1
+# %% ../nbs/11_jet_vae.ipynb #d539e3ab
 @dataclass(frozen=True)
 class JetVAEConfig:
     "One run of the jet VAE: data, loss, model, optimisation; saved as `config.json` beside its checkpoints"
@@ -102,7 +103,7 @@ class JetVAEConfig:
     @classmethod
     def from_dict(cls, d): return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
-# %% ../nbs/11_jet_vae.ipynb #033e84e3
+# %% ../nbs/11_jet_vae.ipynb #48528ffd
 def kl_per_direction(mean, log_var):
     "KL(N(mean, exp(log_var)) || N(0, 1)) of each latent direction (B, L), in nats"
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var)
@@ -119,7 +120,7 @@ def jet_vae_loss(emd2, kl, beta_GeV:float):
     "The loss <EMD^2 / beta^2 + KL> of a batch, from `jet_vae_terms`"
     return (emd2 / beta_GeV**2 + kl.sum(-1)).mean()
 
-# %% ../nbs/11_jet_vae.ipynb #a087dece
+# %% ../nbs/11_jet_vae.ipynb #874e2ed5
 def jet_tensors(jets:dict, rows=slice(None), device='cpu'):
     "(weights (N, K), coords (N, K, 2), mask (N, K)) tensors of the jet arrays `jets` (from `load_jets`), rows `rows`"
     return tuple(torch.as_tensor(jets[k][rows]).to(device) for k in ('weights', 'coords', 'mask'))
@@ -131,7 +132,7 @@ def jet_splits(cfg:JetVAEConfig, device='cpu', jets:dict=None):
     if not 0 < cfg.n_val < n - cfg.batch_size: raise ValueError(f"{cfg.data}: {n} jets; 'n_val' = {cfg.n_val} must leave at least one batch of 'batch_size' = {cfg.batch_size} for training.")
     return jet_tensors(jets, slice(0, n - cfg.n_val), device), jet_tensors(jets, slice(n - cfg.n_val, n), device)
 
-# %% ../nbs/11_jet_vae.ipynb #4503302b
+# %% ../nbs/11_jet_vae.ipynb #18317da5
 ACTIVE_NATS = 0.1  # a latent direction is active when its mean KL exceeds this
 
 @torch.no_grad()
@@ -149,7 +150,7 @@ def latent_summary(model:JetVAE, weights, coords, mask, # validation jets (B, N)
     model.train()
     return out
 
-# %% ../nbs/11_jet_vae.ipynb #7fad8334
+# %% ../nbs/11_jet_vae.ipynb #523ba644
 LOG_NAMES = ('loss', 'emd2', 'kl')
 
 def _jet_state(cfg, epoch, model, opt, gens, history, best):
@@ -166,7 +167,7 @@ def load_jet_vae(path, device='cpu'):
     except RuntimeError as e: raise ValueError(f"{path}: its weights do not fit a JetVAE(n_latent={cfg.n_latent}, hidden={cfg.hidden}, n_out={cfg.n_out}): {str(e).splitlines()[0]}") from None
     return model.to(pick_device(device)).eval(), cfg
 
-# %% ../nbs/11_jet_vae.ipynb #9d7c4f97
+# %% ../nbs/11_jet_vae.ipynb #759ec8c4
 def train_jet_vae(cfg:JetVAEConfig, # the run
                   out, # output folder: config.json, last.pt, best.pt, history.json
                   resume:bool=False, # continue the run in `out` (same configuration; `epochs` may grow)
@@ -223,14 +224,14 @@ def train_jet_vae(cfg:JetVAEConfig, # the run
         (out/'history.json').write_text(json.dumps(history, indent=1))
     return model
 
-# %% ../nbs/11_jet_vae.ipynb #6c6ccc9d
+# %% ../nbs/11_jet_vae.ipynb #f45e2899
 def toy_jet_arrays(n:int, seed:int=0, n_max:int=50) -> dict:
     "Toy two-prong jets as the arrays `train_jet_vae` reads (weights, coords, mask), from `turbo_sim.emd.toy_jets`"
     from turbo_sim.emd import toy_jets
     w, x = toy_jets(n, n_max, seed)
     return dict(weights=w.numpy(), coords=x.numpy(), mask=(w > 0).numpy())
 
-# %% ../nbs/11_jet_vae.ipynb #048abafb
+# %% ../nbs/11_jet_vae.ipynb #a292a7e3
 def beta_grid(beta_min:float, beta_max:float, n:int) -> list:
     "`n` values of beta in GeV, log-spaced from `beta_min` to `beta_max`, rounded to 3 significant digits"
     if not 0 < beta_min < beta_max or n < 2: raise ValueError(f"need 0 < 'beta_min' < 'beta_max' and 'n' >= 2; got {beta_min}, {beta_max}, {n}.")
@@ -265,7 +266,7 @@ def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` and `epochs`
     write_scan(rows, out/'scan.csv')
     return rows
 
-# %% ../nbs/11_jet_vae.ipynb #1e437a78
+# %% ../nbs/11_jet_vae.ipynb #7d8beb87
 def write_scan(rows:list, path):
     "Write the rows of `beta_scan` to the CSV `path`: `SCAN_COLUMNS`, then kl_0, kl_1, ... (the KL of each latent direction, nats)"
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
@@ -286,13 +287,13 @@ def read_scan(path) -> dict:
     cols['kl_per_direction'] = np.stack([np.atleast_1d(table[c]) for c in table.dtype.names if c.startswith('kl_') and c[3:].isdigit()], -1)
     return cols
 
-# %% ../nbs/11_jet_vae.ipynb #1919d5ac
+# %% ../nbs/11_jet_vae.ipynb #f2d435d1
 def scan_dimensions(betas, kl_total, emd2):
     "beta at the midpoints (n-1,), D = -dKL/dlog(beta) (n-1,) and D2 = d<EMD^2>/d(beta^2) (n-1,) by finite differences"
     b, kl, e = (np.asarray(v, float) for v in (betas, kl_total, emd2))
     return np.sqrt(b[1:] * b[:-1]), -np.diff(kl) / np.diff(np.log(b)), np.diff(e) / np.diff(b**2)
 
-# %% ../nbs/11_jet_vae.ipynb #3187cdf6
+# %% ../nbs/11_jet_vae.ipynb #1fa01cb6
 def plot_scan(scan:dict, path=None):
     "The scan's four panels: KL per latent direction, total KL and <EMD^2>, D(beta), D2(beta), against beta in GeV"
     b = scan['beta_GeV']
@@ -315,7 +316,22 @@ def plot_scan(scan:dict, path=None):
     if path: fig.savefig(path, dpi=120)
     return fig
 
-# %% ../nbs/11_jet_vae.ipynb #c8ff4186
+# %% ../nbs/11_jet_vae.ipynb #fe2c713c
+def export_scan(scan_dir, # the `--out` folder of turbo-sim-beta-scan
+                dest, # results folder: dest.csv, dest.png and dest/beta_<b>.pt are written
+               ):
+    "Copy the scan in `scan_dir` to `dest`.csv, `dest`.png and one model per beta in the folder `dest`"
+    scan_dir, dest = Path(scan_dir), Path(dest)
+    scan = read_scan(scan_dir/'scan.csv')
+    dest.mkdir(parents=True, exist_ok=True)
+    for b in scan['beta_GeV']:
+        ckpt = load_checkpoint(scan_dir/f'beta_{b:g}'/'last.pt')
+        save_checkpoint(dest/f'beta_{b:g}.pt', dict(config=ckpt['config'], epoch=ckpt['epoch'], model=ckpt['model'], history=ckpt['history']))
+    dest.with_suffix('.csv').write_bytes((scan_dir/'scan.csv').read_bytes())
+    dest.with_suffix('.png').write_bytes((scan_dir/'scan.png').read_bytes())
+    return dest
+
+# %% ../nbs/11_jet_vae.ipynb #5df811b5
 def jet_vae_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets)
                  beta:float=50., # resolution beta in GeV
                  out:str='runs/jet_vae', # output folder
@@ -337,12 +353,13 @@ def jet_vae_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets
 
 jet_vae_cli = command(jet_vae_main, errors=(JetFileError, ValueError, FileNotFoundError, TrainingDiverged))
 
-# %% ../nbs/11_jet_vae.ipynb #8c833f8a
+# %% ../nbs/11_jet_vae.ipynb #b0a41b65
 def beta_scan_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets)
                    out:str='runs/beta_scan', # output folder: one run per beta, scan.csv, scan.png
                    beta_min:float=2., # finest beta, GeV
                    beta_max:float=200., # coarsest beta, GeV
                    n_beta:int=11, # grid points, log-spaced
+                   more_betas:str='', # comma-separated betas in GeV added to the grid, e.g. to refine it where directions switch off
                    epochs_first:int=16, # epochs at the finest beta
                    epochs_each:int=5, # epochs at each next beta, warm-started from the previous
                    max_steps:int=0, # steps per epoch at most (0: all)
@@ -351,8 +368,31 @@ def beta_scan_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-je
     "Scan the jet VAE over a log grid of beta, fine to coarse, each run warm-started from its neighbour; resumable"
     cfg = JetVAEConfig(data=data, n_latent=n_latent, batch_size=batch_size, lr=lr, max_steps=max_steps, n_val=n_val, seed=seed, device=device)
     pick_device(device)
-    beta_scan(cfg, beta_grid(beta_min, beta_max, n_beta), out, epochs_first, epochs_each, progress=not quiet)
+    try: extra = [float(b) for b in more_betas.split(',') if b.strip()]
+    except ValueError: raise ValueError(f"'more_betas' (--more-betas) must be numbers separated by commas, e.g. 22.4,25.1; got {more_betas!r}.") from None
+    if any(b <= 0 for b in extra): raise ValueError(f"'more_betas' (--more-betas) must be positive; got {more_betas!r}.")
+    betas = sorted(set(beta_grid(beta_min, beta_max, n_beta)) | set(extra))
+    beta_scan(cfg, betas, out, epochs_first, epochs_each, progress=not quiet)
     plot_scan(read_scan(Path(out)/'scan.csv'), Path(out)/'scan.png')
     print(f"{out}/scan.csv and {out}/scan.png written")
 
 beta_scan_cli = command(beta_scan_main, errors=(JetFileError, ValueError, FileNotFoundError, TrainingDiverged))
+
+# %% ../nbs/11_jet_vae.ipynb #26951b88
+def onset_betas(scan:dict) -> np.ndarray:
+    "The largest beta (GeV) at which each latent direction is active (mean KL > `ACTIVE_NATS`), nan if never; (n_latent,)"
+    active = scan['kl_per_direction'] > ACTIVE_NATS
+    betas = np.where(active, scan['beta_GeV'][:, None], -np.inf).max(0)
+    return np.where(np.isfinite(betas), betas, np.nan)
+
+def jet_physics(jets:dict) -> dict:
+    "Per jet (N,): mass [GeV], tau21, the decay quarks' opening angle dR_qq and pT share z (softer / sum), and the orientation psi of the quark pair about the jet axis"
+    q, j = jets['quarks'], jets['jets']   # (N, 2, 4), (N, 4): (pT, eta, phi, m)
+    d_eta, d_phi = q[:, 0, 1] - q[:, 1, 1], (q[:, 0, 2] - q[:, 1, 2] + np.pi) % (2 * np.pi) - np.pi
+    return dict(mass=j[:, 3], tau21=jets['tau'][:, 1] / jets['tau'][:, 0], dR_qq=np.hypot(d_eta, d_phi),
+                z=q[:, 1, 0] / q[:, :, 0].sum(1), psi=np.arctan2(d_phi, d_eta))
+
+@torch.no_grad()
+def latent_means(model:JetVAE, weights, coords):
+    "Means of q(z|x) of the jets (N, n_latent), as a numpy array"
+    return model.eval().encode(weights, coords)[0].cpu().numpy()
