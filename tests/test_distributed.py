@@ -29,7 +29,9 @@ def largest_difference(a_ckpt, b_ckpt):
 
 def test_two_processes_equal_one(tmp_path):
     rng = np.random.default_rng(0)
-    z = rng.normal(50, 30, (3000, 24)); x = z + rng.normal(0, 5, z.shape)
+    p_z = rng.normal(0, 40, (3000, 6, 3)); p_x = p_z + rng.normal(0, 5, p_z.shape)   # physical objects: E >= |p|, as the reader demands
+    z = np.concatenate([p_z, np.linalg.norm(p_z, axis=-1, keepdims=True) + 5], -1).reshape(3000, 24)
+    x = np.concatenate([p_x, np.linalg.norm(p_x, axis=-1, keepdims=True)], -1).reshape(3000, 24)
     data = save_events(tmp_path/'toy.h5', z, x)
     args = ['--data', str(data), '--epochs', '2', '--device', 'cpu', '--preset', 'turbo', '--batch-size', '100', '--quiet', '--threads', '1']
     run([str(BIN/'turbo-sim-train'), *args, '--out', str(tmp_path/'one')])
