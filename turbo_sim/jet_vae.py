@@ -346,8 +346,9 @@ def jet_vae_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-jets
     "Train the Sinkhorn-EMD VAE of W jets at one resolution beta (loss EMD^2 / beta^2 + KL, EMD in GeV)"
     cfg = JetVAEConfig(data=data, beta_GeV=beta, epochs=epochs, batch_size=batch_size, lr=lr, n_latent=n_latent, max_steps=max_steps, n_val=n_val, seed=seed, device=device)
     pick_device(device)
-    train_jet_vae(cfg, out, resume=resume, init=init or None, progress=not quiet)
-    val = jet_splits(cfg, 'cpu')[1]
+    jets = load_jets(data)   # read once, for training and for the summary
+    train_jet_vae(cfg, out, resume=resume, init=init or None, jets=jets, progress=not quiet)
+    val = jet_splits(cfg, 'cpu', jets)[1]
     s = latent_summary(load_jet_vae(Path(out)/'last.pt')[0], *val, cfg)
     print(f"{out}: beta {beta:g} GeV: KL {s['kl_total']:.3g} nats, {s['n_active']} active directions of {n_latent}, <EMD^2> {s['emd2']:.4g} GeV^2 (exact EMD)")
 
