@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['wrap_phi', 'ground_cost', 'toy_jets', 'epsilon_schedule', 'sinkhorn_potentials', 'transport_plan', 'implicit_adjoint',
-           'sinkhorn_emd', 'exact_emd', 'sinkhorn_divergence']
+           'sinkhorn_emd', 'exact_emd', 'sinkhorn_divergence', 'event_clouds', 'event_cost', 'sinkhorn_marginal']
 
 # %% ../nbs/10_emd.ipynb #b1e56496
 import math
@@ -189,3 +189,42 @@ def sinkhorn_divergence(w_a, x_a, w_b, x_b, mask_a=None, mask_b=None, # as for `
                        cost=lambda x, y: ground_cost(x, y, p), backend='tensorized')
     with torch.set_grad_enabled(torch.is_grad_enabled()): s = loss(a, x_a, b, x_b)   # restores the grad mode GeomLoss changes
     return torch.where(ok, s, 0)
+
+# %% ../nbs/10_emd.ipynb #c511dcd7
+def event_clouds(v, # events (B, 24) in GeV: (px, py, pz, E) of six objects
+                ):
+    "Each event as a weighted point cloud: pT fractions (B, 6), (eta, phi) (B, 6, 2), and log H_T (B,), H_T the scalar pT sum in GeV"
+    if v.ndim != 2 or v.shape[-1] != 24: raise ValueError(f"'v' must have shape (B, 24), (px, py, pz, E) of six objects; got {tuple(v.shape)}.")
+    o = v.reshape(-1, 6, 4)
+    pt = (o[..., 0]**2 + o[..., 1]**2 + 1e-6).sqrt()   # GeV; offset: finite gradients at pT = 0
+    coords = torch.stack([torch.asinh(o[..., 2] / pt), torch.atan2(o[..., 1], o[..., 0])], -1)
+    ht = pt.sum(1)
+    return pt / ht[:, None], coords, ht.log()
+
+def event_cost(a, # events (N, 24) in GeV
+               b, # events (M, 24) in GeV
+               epsilon:float=0.01, n_iter:int=50, n_anneal:int=30, epsilon_start:float=5.0, # of the inner `sinkhorn_emd` (event distances reach ~5)
+              ):
+    "Ground cost between events, EMD of their object clouds + |log H_T(a) - log H_T(b)|, for every pair: (N, M)"
+    (wa, xa, la), (wb, xb, lb) = event_clouds(a), event_clouds(b)
+    N, M = len(a), len(b)
+    pair = lambda t, first: (t[:, None] if first else t[None]).expand(N, M, *t.shape[1:]).reshape(N * M, *t.shape[1:])
+    emd = sinkhorn_emd(pair(wa, True), pair(xa, True), pair(wb, False), pair(xb, False), epsilon=epsilon, n_iter=n_iter, n_anneal=n_anneal, epsilon_start=epsilon_start)
+    return emd.view(N, M) + (la[:, None] - lb[None]).abs()
+
+def _transport(C, epsilons):
+    "Transport cost of the entropic plan between two uniform batches, implicit gradients wrt the costs `C` (N, M): a scalar"
+    a, b = C.new_full((1, C.shape[0]), 1 / C.shape[0]), C.new_full((1, C.shape[1]), 1 / C.shape[1])
+    valid = lambda w: torch.ones_like(w, dtype=torch.bool)
+    return _TransportCost.apply(C[None], a, b, valid(a), valid(b), epsilons, 1.5)[0]
+
+def sinkhorn_marginal(fake, # generated events (B, 24) in GeV
+                      real, # real events (B', 24) in GeV, another batch of the same marginal
+                      epsilon:float=0.05, # the outer temperature, in the units of `event_cost`
+                      max_events:int=32, # events of each batch used (the cost is computed for 3 max_events^2 pairs)
+                     ):
+    "Debiased transport cost between the batches `fake` and `real` as distributions of events, ground cost `event_cost`: T(f, r) - (T(f, f) + T(r, r)) / 2, a scalar, 0 for equal batches"
+    fake, real = fake[:max_events], real[:max_events]
+    eps = epsilon_schedule(epsilon, 60, 40, 10.0)
+    with torch.no_grad(): t_rr = _transport(event_cost(real, real), eps)
+    return _transport(event_cost(fake, real), eps) - (_transport(event_cost(fake, fake), eps) + t_rr) / 2

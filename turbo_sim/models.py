@@ -302,7 +302,7 @@ class TrainConfig:
     preset:str = 'reference'             # a name in `turbo_sim.losses.PRESETS`
     weights:tuple = ()                   # overrides of the preset, as (name, value) pairs
     distance:str = 'mse'                 # supervised terms: 'mse' or 'l1' distances, or 'nll' (exact conditional negative log-likelihoods; needs maps='flow')
-    adversarial:str = 'wgan-gp'          # marginal terms: 'wgan-gp' or 'bce' critics, or the critic-free sliced Wasserstein 'swd'
+    adversarial:str = 'wgan-gp'          # marginal terms: 'wgan-gp' or 'bce' critics, or the critic-free sliced Wasserstein 'swd' or event-level Sinkhorn 'sinkhorn'
     paired:bool = True                   # supervised terms on paired (z_i, x_i); False shuffles x against z as the public code does
     # optimisers
     lr:float = 1e-4

@@ -21,7 +21,7 @@ from .data import load_events, split_indices, content_sha256
 from .models import (Normaliser, TurboSim, CriticStack, rest_masses, TrainConfig, build_model,
                               save_checkpoint, load_checkpoint, load_model)
 from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
-                              sliced_wasserstein, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
+                              sliced_wasserstein, critic_free_term, CRITIC_FREE, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
 
 # %% ../nbs/06_training.ipynb #b8c29fd9
 _all_ = ['TrainConfig', 'build_model', 'save_checkpoint', 'load_checkpoint', 'load_model']
@@ -192,7 +192,7 @@ class FastStep:
         for t in w.active():
             if t in _SUPERVISED and cfg.distance == 'nll': terms.update(nll_terms(self.model, z, x, out, (t,)))
             elif t in _SUPERVISED: fn, target = _SUPERVISED[t]; terms[t] = fn(z if target == 'z' else x, out[OUTPUT_OF[t]], cfg.distance)
-            elif cfg.adversarial == 'swd': terms[t] = sliced_wasserstein(out[OUTPUT_OF[t]], zm if CRITIC_SPACE[t] == 'z' else xm)
+            elif cfg.adversarial in CRITIC_FREE: terms[t] = critic_free_term(t, out, (zm, xm), cfg.adversarial, self.model)
         if self.critic_terms:
             adv = stacked_generator_terms(self.stack, torch.stack([out[OUTPUT_OF[t]] for t in self.critic_terms]), cfg.adversarial)
             terms.update(zip(self.critic_terms, adv))
