@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 from .core import command, pick_device
-from .data import load_splits
+from .data import load_splits, load_events, split_indices, content_sha256
 from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
@@ -109,11 +109,14 @@ def _train_seconds(run_dir):
     import csv
     with open(Path(run_dir)/'history.csv') as f: return sum(float(r['seconds']) for r in csv.DictReader(f))
 
-def export_model(checkpoint, path):
-    "Write the model part of `checkpoint` (config, weights with the normaliser) to `path`, and its config as JSON beside it"
+def export_model(checkpoint, path,
+                 data_sha256:str=None, # content sha256 of the events the model was trained on (default: the checkpoint's, if any)
+                ):
+    "Write the model part of `checkpoint` (config, weights with the normaliser, the data's sha256) to `path`, and its config as JSON beside it"
     ckpt = load_checkpoint(checkpoint)
-    path = Path(path)
-    save_checkpoint(path, dict(config=ckpt['config'], epoch=ckpt['epoch'], model=ckpt['model'], val_ks_sum=ckpt.get('val_ks_sum', float('nan'))))
+    path, data_sha256 = Path(path), data_sha256 or ckpt.get('data_sha256')
+    save_checkpoint(path, dict(config=ckpt['config'], epoch=ckpt['epoch'], model=ckpt['model'], val_ks_sum=ckpt.get('val_ks_sum', float('nan')),
+                               **({} if data_sha256 is None else dict(data_sha256=data_sha256))))
     path.with_suffix('.json').write_text(json.dumps(json.loads(ckpt['config']), indent=1))
     return path
 
@@ -188,7 +191,9 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     else: epochs, max_val, n_test = epochs or 3, 20_000, None
     runs = run_configs(str(data), epochs, device, baselines, rows, max_train=max_train, max_val=max_val)
     say(f'[turbo-sim] loading {data}')
-    splits = load_splits(data, TrainConfig().fractions, TrainConfig().split_seed)
+    z_all, x_all = load_events(data)
+    data_sha256 = content_sha256(z_all, x_all)   # recorded in the exported model: evaluating it on other events is reported
+    splits = {k: (z_all[i], x_all[i]) for k, i in split_indices(len(z_all), TrainConfig().fractions, TrainConfig().split_seed).items()}
     z_te, x_te = splits['test'] if n_test is None else (a[:n_test] for a in splits['test'])
     n_train = min(len(splits['train'][0]), max_train or len(splits['train'][0]))
     say(f"[turbo-sim] {len(splits['train'][0])} training, {len(splits['val'][0])} validation, {len(z_te)} test events; device {pick_device(device)}; "
@@ -220,7 +225,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     cols = TALK_COLUMNS + EXTRA_COLUMNS
     write_seed_table(out/'ttbar_ks_seeds.csv', per_seed, floor, cols)
     write_table(out/'ttbar_ks.csv', {**mean, 'floor': floor}, cols)
-    export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt')
+    export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt', data_sha256)
     shutil.copyfile(out/f'columns_{_slug(winner)}.png', out/'columns_turbo_sim_best.png')
     table = markdown_seed_table({**mean, 'floor': floor, **TALK_ROWS}, std, cols, {k: len(v) for k, v in per_seed.items()})
     budget = '; '.join(f"{k}: {v['train_seconds']:.0f} s (best epoch {v['best_epoch']}, validation KS sum {v['val_ks_sum']:.3f})" for k, v in info.items())
