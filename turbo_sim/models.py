@@ -303,6 +303,7 @@ class TrainConfig:
     weights:tuple = ()                   # overrides of the preset, as (name, value) pairs
     distance:str = 'mse'                 # supervised terms: 'mse' or 'l1' distances, or 'nll' (exact conditional negative log-likelihoods; needs maps='flow')
     adversarial:str = 'wgan-gp'          # marginal terms: 'wgan-gp' or 'bce' critics, or the critic-free sliced Wasserstein 'swd' or event-level Sinkhorn 'sinkhorn'
+    sinkhorn_weight:float = 0.0          # weight of the optional Sinkhorn marginal terms S(z~, z) + S(x~, x) (`turbo_sim.emd.sinkhorn_marginal`), added to L_turbo beside the critics
     paired:bool = True                   # supervised terms on paired (z_i, x_i); False shuffles x against z as the public code does
     # optimisers
     lr:float = 1e-4

@@ -43,11 +43,11 @@ def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
                                  schedule='cosine', epochs=epochs, device=device), **kw})
 
 def candidate_configs(data, epochs=3, device='auto', **kw) -> dict:
-    "Name -> TrainConfig of each candidate for `turbo-sim best`: `turbo-sim mlp` and its variants with flows, attention, Sinkhorn marginal terms"
+    "Name -> TrainConfig of each candidate for `turbo-sim best`: `turbo-sim mlp` and its variants with flows, attention, and Sinkhorn marginal terms beside the critics"
     mlp = best_config(data, epochs, device, **kw)
     flow = replace(mlp, weights=mlp.weights + FLOW_NLL, **FLOW)
     return {'turbo-sim mlp': mlp, 'turbo-sim flow': flow, 'turbo-sim flow + attention': replace(flow, conditioner='attention'),
-            'turbo-sim + sinkhorn': replace(mlp, adversarial='sinkhorn')}
+            'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0)}
 
 def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
