@@ -175,21 +175,36 @@ def chromium(*args):
     return r.stdout
 
 
+KS_CELL = re.compile(r'[\d.]+(?: ± [\d.]+)?')   # a value, or a mean ± standard deviation over seeds
+
+
+def _drop_seeds(rows):
+    "The rows without the 'seeds' column, if the table has one (its header row is keyed by 'model')"
+    return {k: v[1:] for k, v in rows.items()} if rows.get('model', [''])[:1] == ['seeds'] else rows
+
+
 def results_table(soup):
-    "{row label: cells} of the page's KS table: the <table> whose 'turbo-sim best' and 'floor' rows hold ten numbers"
+    "{row label: cells} of the page's KS table: the <table> whose 'turbo-sim best' and 'floor' rows hold ten numbers (or means ± std)"
     for t in soup.find_all('table'):
         rows = {}
         for tr in t.find_all('tr'):
             cells = [c.get_text(' ', strip=True) for c in tr.find_all(['td', 'th'])]
             if cells: rows[cells[0]] = cells[1:]
+        rows = _drop_seeds(rows)
         floor = next((r for r in rows if r.startswith('floor')), None)  # 'floor' or 'floor (truth vs truth)'
-        if all(len(rows.get(r, [])) >= 10 and all(re.fullmatch(r'[\d.]+', v) for v in rows[r][:10]) for r in ('turbo-sim best', floor)): return rows
+        if all(len(rows.get(r, [])) >= 10 and all(KS_CELL.fullmatch(v) for v in rows[r][:10]) for r in ('turbo-sim best', floor)): return rows
+
+
+def values(cells):
+    "The ten KS columns of a row's cells (means, where a cell is mean ± std)"
+    return [float(v.split('±')[0]) for v in cells[:10]]
 
 
 def committed_row(name='turbo-sim best'):
-    "The ten KS columns (x 1e-2) of `name` in the committed results/ttbar_ks.md"
-    line = next(l for l in (ROOT/'results'/'ttbar_ks.md').read_text().splitlines() if l.startswith(f'| {name} |'))
-    return [float(v) for v in line.strip('|').split('|')[1:11]]
+    "The ten KS columns (x 1e-2, means over seeds) of `name` in the committed results/ttbar_ks.md"
+    lines = (ROOT/'results'/'ttbar_ks.md').read_text().splitlines()
+    rows = _drop_seeds({c[0]: c[1:] for c in ([v.strip() for v in l.strip().strip('|').split('|')] for l in lines if l.startswith('| '))})
+    return values(rows[name])
 
 
 def check_page(processed_nb, site):
@@ -200,7 +215,7 @@ def check_page(processed_nb, site):
     problems = []
     table = results_table(soup)
     if table is None: problems.append("no results table (an HTML <table> whose rows 'turbo-sim best' and 'floor' hold the ten KS columns)")
-    elif [float(v) for v in table['turbo-sim best'][:10]] != committed_row():
+    elif values(table['turbo-sim best']) != committed_row():
         problems.append(f"the 'turbo-sim best' row {table['turbo-sim best'][:10]} is not results/ttbar_ks.md's {committed_row()}")
     widths = [int(i.get('data-natural-width', 0)) for i in soup.find_all('img')]
     if not any(w >= 200 for w in widths): problems.append(f'no figure loaded (<img> widths in the browser: {widths})')
