@@ -10,7 +10,7 @@ import pytest
 import torch
 from turbo_sim.core import check_output, pick_device
 from turbo_sim.data import EventFileError, load_events, save_events
-from turbo_sim.models import CheckpointError, load_checkpoint, load_model, save_checkpoint
+from turbo_sim.models import CheckpointError, load_checkpoint, load_model, save_checkpoint, TrainConfig, build_model, Normaliser
 from turbo_sim.generate import generate
 from turbo_sim.train import TrainConfig, train
 from turbo_sim.metrics import evaluate_file
@@ -41,7 +41,11 @@ def bad(tmp_path_factory):
     raw('str.h5', FDL=z, ROL=np.full(x.shape, b'GeV'))
     z_neg = z.copy(); z_neg[17, 3] = -5.0; raw('negative.h5', FDL=z_neg, ROL=x)
     x_low = x.copy(); x_low[4, 11] *= 0.5; raw('below.h5', FDL=z, ROL=x_low)
-    ckpt = load_checkpoint(MODEL)
+    # the checkpoint cases are about the loader, and name the keys of MLP maps: a small MLP model of these events (the shipped model is a flow)
+    torch.manual_seed(0)
+    mlp_cfg = TrainConfig()
+    save_checkpoint(tmp/'mlp.pt', dict(config=json.dumps(mlp_cfg.to_dict()), epoch=0, model=build_model(mlp_cfg, Normaliser.fit(z, x)).state_dict()))
+    ckpt = load_checkpoint(tmp/'mlp.pt')
     cfg = json.loads(ckpt['config']); cfg['encoder_widths'] = [24, 32, 24]
     save_checkpoint(tmp/'other.pt', {**ckpt, 'config': json.dumps(cfg)})     # a valid hash, another architecture
     save_checkpoint(tmp/'hashed.pt', ckpt)
@@ -96,7 +100,7 @@ def test_api_checkpoints(bad):
     raises(CheckpointError, lambda: load_model(bad/'other.pt'), "other.pt: field 'model' does not fit the architecture its field 'config' describes", 'Unexpected key(s) in state_dict: "encoder.net.4.weight"')
     raises(CheckpointError, lambda: load_model(bad/'corrupt.pt'), "corrupt.pt: field 'sha256' does not match the content")
     raises(CheckpointError, lambda: load_model(bad/'pickled.pt'), 'pickled.pt: holds a pickled Python object (argparse.Namespace)', 'expected tensors, numbers and strings only')
-    assert torch.equal(load_model(bad/'hashed.pt').decoder.net[0].weight, load_model(MODEL).decoder.net[0].weight)
+    assert torch.equal(load_model(bad/'hashed.pt').decoder.net[0].weight, load_model(bad/'mlp.pt').decoder.net[0].weight)
 
 
 def test_api_unknown_device():
