@@ -22,7 +22,7 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     stdout = run('turbo-sim-reproduce', '--quick', '--max-train', '5000', '--seeds', '2', '--rows', 'turbo-sim mlp,turbo-sim flow',
                  '--out', str(out), '--device', 'cpu', '--threads', '1')
     assert 'Turbo-Sim (talk)' in stdout and ' ± ' in stdout
-    rows, seeds = read_table(out/'ttbar_ks.csv'), read_seed_table(out/'ttbar_ks_seeds.csv')
+    rows, seeds = read_table(out/'ttbar_ks_mean.csv'), read_seed_table(out/'ttbar_ks.csv')
     assert list(rows) == ['turbo-sim best', 'turbo-sim mlp', 'turbo-sim flow', 'floor']
     assert {k: len(v) for k, v in seeds.items()} == {'turbo-sim best': 2, 'turbo-sim mlp': 2, 'turbo-sim flow': 2, 'floor': 1}
     for name in rows: assert set(rows[name]) == set(TALK_COLUMNS + EXTRA_COLUMNS)

@@ -48,7 +48,7 @@ def test_parton_level_is_the_hard_process():
 
 @needs_swap
 def test_regenerated_x_is_the_first_files():
-    "The Step 5 regeneration changed z only: x is byte-for-byte the x of the first shipped file (kept in data/legacy/ for the committed Step 3 results)"
+    "The Step 5 regeneration changed z only: x is byte-for-byte the x of the first shipped file (kept in data/legacy/ as the proof of it)"
     legacy = ROOT/'data'/'legacy'/'ttbar.h5'
     z_old, x_old = load_events(legacy)
     z, x = load_events(DATA)

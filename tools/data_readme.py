@@ -46,8 +46,8 @@ byte for byte by `tools/compare_regen.py`), and only z changed. Percentiles 5 / 
 | first file (full event record) | {q(z_old)} | {q_bar(z_old)} |
 | this file (hard-process record) | {q(z)} | {q_bar(z)} |
 
-The first file is kept in `legacy/` (content sha256 `{content_sha256(z_old, x_old)}`) only because the committed Step 3
-results were trained and evaluated on it; `legacy/README.md` says more.
+The first file is kept in `legacy/` (content sha256 `{content_sha256(z_old, x_old)}`) as the proof of that identity
+(`tests/test_shipped_data.py` compares the two x arrays byte for byte); `legacy/README.md` says more.
 """
 
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['E_TOLERANCE', 'DATA_HINT', 'EventFileError', 'save_events', 'load_events', 'read_provenance', 'content_sha256',
-           'link_shards', 'split_indices', 'load_splits', 'EventBatches', 'Normaliser']
+           'link_shards', 'split_indices', 'split_events', 'load_splits', 'EventBatches', 'Normaliser']
 
 # %% ../nbs/03_data.ipynb #a76b1908
 import json
@@ -170,10 +170,15 @@ def split_indices(n:int, # number of events
     return dict(train=perm[:n_train], val=perm[n_train:n_train + n_val], test=perm[n_train + n_val:])
 
 # %% ../nbs/03_data.ipynb #d2006386
+def split_events(z, # parton-level events (N, 24)
+                 x, # their detector-level events (N, 24)
+                 fractions=(0.6, 0.05, 0.35), seed:int=0):
+    "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}`: the pairs of arrays already in memory, split by `split_indices`"
+    return {k: (z[i], x[i]) for k, i in split_indices(len(z), fractions, seed).items()}
+
 def load_splits(path, fractions=(0.6, 0.05, 0.35), seed:int=0):
     "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}` from an event file (see `split_indices`)"
-    z, x = load_events(path)
-    return {k: (z[i], x[i]) for k, i in split_indices(len(z), fractions, seed).items()}
+    return split_events(*load_events(path), fractions, seed)
 
 # %% ../nbs/03_data.ipynb #604b1152
 _all_ = ['Normaliser']

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 from .core import command, pick_device
-from .data import load_splits, load_events, split_indices, content_sha256
+from .data import load_splits, load_events, split_events, content_sha256
 from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
@@ -193,7 +193,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say(f'[turbo-sim] loading {data}')
     z_all, x_all = load_events(data)
     data_sha256 = content_sha256(z_all, x_all)   # recorded in the exported model: evaluating it on other events is reported
-    splits = {k: (z_all[i], x_all[i]) for k, i in split_indices(len(z_all), TrainConfig().fractions, TrainConfig().split_seed).items()}
+    splits = split_events(z_all, x_all, TrainConfig().fractions, TrainConfig().split_seed)
     z_te, x_te = splits['test'] if n_test is None else (a[:n_test] for a in splits['test'])
     n_train = min(len(splits['train'][0]), max_train or len(splits['train'][0]))
     say(f"[turbo-sim] {len(splits['train'][0])} training, {len(splits['val'][0])} validation, {len(z_te)} test events; device {pick_device(device)}; "
@@ -223,8 +223,8 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     per_seed = {'turbo-sim best': per_seed[winner], **per_seed}
     mean, std = seed_stats(per_seed)
     cols = TALK_COLUMNS + EXTRA_COLUMNS
-    write_seed_table(out/'ttbar_ks_seeds.csv', per_seed, floor, cols)
-    write_table(out/'ttbar_ks.csv', {**mean, 'floor': floor}, cols)
+    write_seed_table(out/'ttbar_ks.csv', per_seed, floor, cols)                  # every seed
+    write_table(out/'ttbar_ks_mean.csv', {**mean, 'floor': floor}, cols)        # their means
     export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt', data_sha256)
     shutil.copyfile(out/f'columns_{_slug(winner)}.png', out/'columns_turbo_sim_best.png')
     table = markdown_seed_table({**mean, 'floor': floor, **TALK_ROWS}, std, cols, {k: len(v) for k, v in per_seed.items()})
