@@ -32,6 +32,27 @@ def test_table_has_every_row_and_seed():
     check_targets(rows)
 
 
+def test_every_seed_comes_from_a_committed_run():
+    "results/runs/ROW/seed_S/ holds each run's configuration and history (its checkpoints are not committed): the run behind each seed of the table"
+    from turbo_sim.reproduce import seed_dir, run_configs
+    import csv
+    info = json.loads((RESULTS/'run_info.json').read_text())
+    configs = run_configs('data/ttbar.h5', info['epochs'], 'auto', True, max_train=0, max_val=20_000)
+    for name in ROWS[1:-1]:
+        for s in range(info['seeds']):
+            run = seed_dir(RESULTS, name, s)
+            cfg = json.loads((run/'config.json').read_text())
+            assert cfg['seed'] == s and cfg['epochs'] == info['epochs'] == 3, (name, s)
+            for k in ('maps', 'conditioner', 'preset', 'distance', 'adversarial', 'sinkhorn_weight', 'lr', 'batch_size'):
+                assert cfg[k] == getattr(configs[name], k), (name, s, k)          # the row's configuration, nothing else
+            hist = list(csv.DictReader(open(run/'history.csv')))
+            assert [int(h['epoch']) for h in hist] == [1, 2, 3], (name, s)         # a finished run
+            val = [float(h['val_ks_sum']) for h in hist]
+            run_info = info['runs'][f'{name} / seed {s}']
+            assert run_info['best_epoch'] == int(np.argmin(val)) + 1 and min(val) == pytest.approx(run_info['val_ks_sum'], abs=1e-9), (name, s)
+            assert info['validation'][name][s] == pytest.approx(min(val), abs=1e-9)   # the value the choice of 'turbo-sim best' used
+
+
 def test_pretrained_model_reproduces_its_row(tmp_path):
     model = load_model(RESULTS/'turbo_sim_best.pt')
     z = np.tile(np.array([[5., 5., 30., 31., -20., -20., 40., 45., 50., 60., 100., 128., -40., -60., -80., 109., 30., 40., 20., 55., -30., 20., 10., 38.]], np.float32), (4, 1))
