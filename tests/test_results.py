@@ -68,4 +68,5 @@ def test_pretrained_model_reproduces_its_row(tmp_path):
     info = json.loads((RESULTS/'run_info.json').read_text())
     again, mine = read_table(tmp_path/'ks.csv'), read_seed_table(RESULTS/'ttbar_ks.csv')[info['best']][info['best_seed']]
     for c in TALK_COLUMNS: assert again['model'][c] == pytest.approx(mine[c], abs=2e-3), c   # within statistical noise (floor ~0.006)
+    for c in ('auc_x', 'auc_z'): assert again['model'][c] == pytest.approx(mine[c], abs=0.02), c   # the classifier is retrained by every evaluation: seen 0.785 / 0.800 here against the run's 0.792 / 0.802
     for c in TALK_COLUMNS: assert again['floor'][c] == pytest.approx(read_table(RESULTS/'ttbar_ks_mean.csv')['floor'][c], abs=1e-9), c
