@@ -1,5 +1,5 @@
 "The committed Step 5 results: results/ttbar_ks.csv holds every row with every seed (ttbar_ks_mean.csv their means), 'turbo-sim best' is the candidate chosen on validation, and the committed pretrained model gives back its seed's row through turbo-sim-evaluate."
-import json, subprocess
+import csv, json, subprocess
 from pathlib import Path
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from turbo_sim.metrics import read_table, TALK_COLUMNS, EXTRA_COLUMNS
 from turbo_sim.train import load_model
 from turbo_sim.models import load_checkpoint
 from turbo_sim.data import load_events, content_sha256
-from turbo_sim.reproduce import check_targets, read_seed_table, CANDIDATES
+from turbo_sim.reproduce import check_targets, read_seed_table, run_configs, seed_dir, CANDIDATES
 from turbo_sim.physics import as_objects, mass2
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +34,6 @@ def test_table_has_every_row_and_seed():
 
 def test_every_seed_comes_from_a_committed_run():
     "results/runs/ROW/seed_S/ holds each run's configuration and history (its checkpoints are not committed): the run behind each seed of the table"
-    from turbo_sim.reproduce import seed_dir, run_configs
-    import csv
     info = json.loads((RESULTS/'run_info.json').read_text())
     configs = run_configs('data/ttbar.h5', info['epochs'], 'auto', True, max_train=0, max_val=20_000)
     for name in ROWS[1:-1]:
@@ -45,7 +43,7 @@ def test_every_seed_comes_from_a_committed_run():
             assert cfg['seed'] == s and cfg['epochs'] == info['epochs'] == 3, (name, s)
             for k in ('maps', 'conditioner', 'preset', 'distance', 'adversarial', 'sinkhorn_weight', 'lr', 'batch_size'):
                 assert cfg[k] == getattr(configs[name], k), (name, s, k)          # the row's configuration, nothing else
-            hist = list(csv.DictReader(open(run/'history.csv')))
+            with open(run/'history.csv') as f: hist = list(csv.DictReader(f))
             assert [int(h['epoch']) for h in hist] == [1, 2, 3], (name, s)         # a finished run
             val = [float(h['val_ks_sum']) for h in hist]
             run_info = info['runs'][f'{name} / seed {s}']
