@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DISTANCES', 'ADVERSARIAL', 'CRITIC_FREE', 'TERMS', 'SYMBOLS', 'PRESETS', 'CRITIC_SPACE', 'DIRECT', 'REVERSE',
-           'OUTPUT_OF', 'REACHES', 'distance', 'loss_z_tilde', 'loss_x_hat', 'loss_x_tilde', 'loss_z_hat',
+           'OUTPUT_OF', 'NLL_NEEDS', 'REACHES', 'distance', 'loss_z_tilde', 'loss_x_hat', 'loss_x_tilde', 'loss_z_hat',
            'gradient_penalty', 'critic_objective', 'generator_objective', 'sliced_wasserstein', 'adv_z_tilde',
-           'adv_x_hat', 'adv_x_tilde', 'adv_z_hat', 'LossWeights', 'make_critics', 'passes', 'nll_terms',
-           'critic_free_term', 'turbo_loss', 'critics_loss', 'stack_events', 'stacked_critics_loss',
+           'adv_x_hat', 'adv_x_tilde', 'adv_z_hat', 'LossWeights', 'make_critics', 'needed_outputs', 'passes',
+           'nll_terms', 'critic_free_term', 'turbo_loss', 'critics_loss', 'stack_events', 'stacked_critics_loss',
            'stacked_generator_terms']
 
 # %% ../nbs/05_losses.ipynb #2dc0e962
@@ -113,6 +113,7 @@ PRESETS = dict(
     aae=LossWeights(**{**_ZERO, 'L_x_hat': 10.0, 'D_z_tilde': 1.0}),           # autoencoder of x, latent matched to the z marginal
     gan=LossWeights(**{**_ZERO, 'D_x_tilde': 1.0}),                            # the decoder as a GAN from z to x
     supervised=LossWeights(**{**_ZERO, 'L_z_tilde': 10.0, 'L_x_hat': 10.0, 'L_x_tilde': 10.0, 'L_z_hat': 10.0}),
+    likelihood=LossWeights(**{**_ZERO, 'L_z_tilde': 1.0, 'L_x_tilde': 1.0}),   # the two direct likelihoods -log q(z|x) - log p(x|z) alone (maps with a density): no pass, no critic
 )
 
 # %% ../nbs/05_losses.ipynb #eb9d1a3a
@@ -128,14 +129,27 @@ def make_critics(weights:LossWeights, widths=(24, 256, 128, 64, 1), activation:s
 DIRECT, REVERSE = ('L_z_tilde', 'D_z_tilde', 'L_x_hat', 'D_x_hat'), ('L_x_tilde', 'D_x_tilde', 'L_z_hat', 'D_z_hat')
 OUTPUT_OF = dict(L_z_tilde='z_tilde', D_z_tilde='z_tilde', L_x_hat='x_hat', D_x_hat='x_hat', L_x_tilde='x_tilde', D_x_tilde='x_tilde', L_z_hat='z_hat', D_z_hat='z_hat')
 
+NLL_NEEDS = dict(L_z_tilde=(), L_x_tilde=(), L_x_hat=('z_tilde',), L_z_hat=('x_tilde',))   # with the 'nll' distance, a supervised term needs only the pass output its likelihood is conditioned on
+
+def needed_outputs(weights:LossWeights, distance_kind:str='mse') -> set:
+    "The pass outputs (`z_tilde`, `x_hat`, `x_tilde`, `z_hat`) the active terms read: with 'nll', L_z~ and L_x~ need none and L_x^, L_z^ only the draw they condition on"
+    need = set()
+    for t in weights.active(): need.update(NLL_NEEDS[t] if distance_kind == 'nll' and t in NLL_NEEDS else (OUTPUT_OF[t],))
+    return need
+
 def passes(model, z, x, weights:LossWeights,
            eps:dict=None, # the maps' standard-normal draws: {'direct': (encoder's, decoder's), 'reverse': (decoder's, encoder's)}, or None
+           distance_kind:str='mse', # the supervised terms' distance: with 'nll' the terms that need no draw cost no pass
           ) -> dict:
-    "Outputs `z_tilde`, `x_hat` (direct pass of `x`) and `x_tilde`, `z_hat` (reverse pass of `z`) that the active terms use, (B, 24) each"
-    active, out, eps = weights.active(), {}, eps or {}
-    if any(t in active for t in DIRECT): out['z_tilde'], out['x_hat'] = model.direct(x, eps.get('direct', (None, None)))
-    if any(t in active for t in REVERSE): out['x_tilde'], out['z_hat'] = model.reverse(z, eps.get('reverse', (None, None)))
+    "Outputs `z_tilde`, `x_hat` (direct pass of `x`) and `x_tilde`, `z_hat` (reverse pass of `z`) that the active terms use, (B, 24) each; the others are not computed"
+    need, out, eps = needed_outputs(weights, distance_kind), {}, eps or {}
+    (e_enc, e_dec), (r_dec, r_enc) = eps.get('direct', (None, None)), eps.get('reverse', (None, None))
+    if need & {'z_tilde', 'x_hat'}: out['z_tilde'] = model.encode(x, e_enc)
+    if 'x_hat' in need: out['x_hat'] = model.decode(out['z_tilde'], e_dec)
+    if need & {'x_tilde', 'z_hat'}: out['x_tilde'] = model.decode(z, r_dec)
+    if 'z_hat' in need: out['z_hat'] = model.encode(out['x_tilde'], r_enc)
     return out
+
 
 # %% ../nbs/05_losses.ipynb #78881342
 _SUPERVISED = dict(L_z_tilde=(loss_z_tilde, 'z'), L_x_hat=(loss_x_hat, 'x'), L_x_tilde=(loss_x_tilde, 'x'), L_z_hat=(loss_z_hat, 'z'))

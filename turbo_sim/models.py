@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'CHUNK', 'CHECKPOINT_HINT', 'NORMALISER_KEYS', 'Normaliser', 'mlp', 'StochasticMap', 'Encoder',
-           'Decoder', 'Critic', 'CriticStack', 'rest_masses', 'on_shell', 'pt_order_jets', 'TurboSim', 'TrainConfig',
-           'build_model', 'CheckpointError', 'checkpoint_sha256', 'save_checkpoint', 'load_checkpoint',
-           'checkpoint_config', 'model_from_checkpoint', 'load_model']
+           'Decoder', 'Critic', 'CriticStack', 'rest_masses', 'on_shell', 'pt_order_jets', 'SelectionError', 'seeded',
+           'redraw', 'TurboSim', 'TrainConfig', 'build_model', 'CheckpointError', 'checkpoint_sha256',
+           'save_checkpoint', 'load_checkpoint', 'checkpoint_config', 'model_from_checkpoint', 'load_model']
 
 # %% ../nbs/04_models.ipynb #a399894b
-import hashlib, json, os, pickle, re, warnings
+import contextlib, hashlib, json, os, pickle, re, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from .core import pick_device
 from .physics import as_objects, mass2
+from .response import passes_selection, ResponseFlow, ResonanceFlow
 
 # %% ../nbs/04_models.ipynb #f0fac20c
 class Normaliser:
@@ -197,6 +198,42 @@ def pt_order_jets(v, # detector-level events (B, 24) in normalised units
     jets = torch.gather(jets, 1, order.unsqueeze(-1).expand(-1, -1, 4))
     return (torch.cat([o[:, :2], jets], 1).reshape(len(v), 24) - mean) / std
 
+# %% ../nbs/04_models.ipynb
+class SelectionError(RuntimeError):
+    "Simulated outcomes that did not pass the selection within the allowed draws: the message says how many, which, and what to do"
+
+@contextlib.contextmanager
+def seeded(seed, # an integer, or None for the global generator as it is
+           device):
+    "Run the block with torch's generators (CPU, and `device`'s if CUDA) seeded by `seed` and restored afterwards; a no-op for `seed=None`"
+    if seed is None: yield; return
+    with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):
+        torch.manual_seed(int(seed)); yield
+
+def redraw(draw, # rows (n,) -> outcomes (n, D) for those rows of a chunk
+           n:int, # rows in the chunk
+           accept=None, # outcomes (m, D) -> bool (m,); None: every outcome is accepted
+           max_draws:int=100, # draws per row at most
+           event_of=lambda row: row, # the event a row belongs to (for messages)
+           strict:bool=True, # past `max_draws`: raise `SelectionError` (True) or keep the last draw (False)
+          ):
+    "Outcomes (n, D), each drawn again (its input fixed) until `accept` holds, and the draws each took (n,); `SelectionError` past `max_draws` if `strict`"
+    rows = torch.arange(n)
+    out = draw(rows)
+    draws = torch.ones(n, dtype=torch.int64, device=out.device)
+    if accept is None: return out, draws
+    bad = torch.nonzero(~accept(out)).squeeze(-1)
+    while len(bad):
+        if not strict: bad = bad[draws[bad] < max_draws]
+        if len(bad) and int(draws[bad].max()) >= max_draws:
+            raise SelectionError(f"{len(bad)} of {n} outcomes (the first: event {event_of(int(bad[0]))}) failed the selection in {max_draws} draws each: the model puts almost none of "
+                                 f"their outcomes in the acceptance. Check these inputs (are they tt̄ -> e- + jets partons in GeV?), raise 'max_draws', or pass select=False for raw draws.")
+        if not len(bad): break
+        out[bad] = draw(bad.to(rows.device)); draws[bad] += 1
+        bad = bad[~accept(out[bad])]
+    return out, draws
+
+
 # %% ../nbs/04_models.ipynb #2751ea0a
 CHUNK = (4096, 2**19)   # events per chunk of `simulate`/`unfold` on a CPU (activations stay in cache) and on a GPU (about 1 GB of activations)
 
@@ -205,12 +242,13 @@ class TurboSim(nn.Module):
     def __init__(self, normaliser:Normaliser, encoder:Encoder=None, decoder:Decoder=None,
                  masses=None, # None, or (z masses (6,), x masses (6,)) in GeV: the outputs' energies become E = sqrt(|p|^2 + m^2)
                  sort_jets:bool=False, # order the four simulated jets by descending pT, as the detector does
+                 select:bool=True, # `simulate` re-draws events that fail the tt̄ selection (False for toy models whose events are not tt̄ events)
                 ):
         super().__init__()
         self.encoder = encoder if encoder is not None else Encoder()
         self.decoder = decoder if decoder is not None else Decoder()
         for k, v in normaliser.state_dict().items(): self.register_buffer(k, torch.as_tensor(v, dtype=torch.float32))
-        self.on_shell, self.sort_jets = masses is not None, sort_jets
+        self.on_shell, self.sort_jets, self.select = masses is not None, sort_jets, select
         if self.on_shell:
             for k, m in zip(('z_mass', 'x_mass'), masses): self.register_buffer(k, torch.as_tensor(np.asarray(m), dtype=torch.float32).reshape(6))
 
@@ -235,8 +273,8 @@ class TurboSim(nn.Module):
         x_tilde = self.decode(z, eps[0])
         return x_tilde, self.encode(x_tilde, eps[1])
 
-    def _in_gev(self, v, fn, in_dim, out_dim, norm_in, denorm_out, batch_size, n_samples):
-        "`fn` (normalised units) applied to events `v` (N, in_dim) in GeV chunk by chunk: NumPy in, NumPy out; a tensor in, a tensor out on its device"
+    def _in_gev(self, v, fn, in_dim, out_dim, norm_in, denorm_out, batch_size, n_samples, seed=None, accept=None, max_draws:int=1, strict:bool=True):
+        "`fn` (normalised units) applied to events `v` (N, in_dim) in GeV chunk by chunk, outcomes failing `accept` re-drawn: (outcomes, draws per outcome); NumPy in, NumPy out; a tensor in, a tensor out on its device"
         as_numpy = not torch.is_tensor(v)
         if as_numpy: v = np.asarray(v)
         if v.ndim != 2 or v.shape[1] != in_dim: raise ValueError(f'expected events of shape (N, {in_dim}); got {tuple(v.shape)}.')
@@ -244,33 +282,54 @@ class TurboSim(nn.Module):
         if batch_size is None: batch_size = CHUNK[device.type == 'cuda']
         if batch_size < 1: raise ValueError(f"'batch_size' must be positive; got {batch_size}.")
         if n_samples is not None and (int(n_samples) != n_samples or n_samples < 1): raise ValueError(f"'n_samples' must be a positive integer; got {n_samples}.")
+        if int(max_draws) != max_draws or max_draws < 1: raise ValueError(f"'max_draws' must be a positive integer; got {max_draws}.")
         k = n_samples or 1
         shape = (len(v), out_dim) if n_samples is None else (len(v), k, out_dim)
         out = np.empty(shape, np.float32) if as_numpy else torch.empty(shape, dtype=torch.float32, device=v.device)
+        draws = np.ones(shape[:-1], np.int64) if as_numpy else torch.ones(shape[:-1], dtype=torch.int64, device=v.device)
         step = max(1, batch_size // k)   # events per chunk, so that a chunk holds about `batch_size` outcomes
-        with torch.inference_mode():
+        with torch.inference_mode(), seeded(seed, device):
             for i in range(0, len(v), step):
-                inputs = torch.as_tensor(v[i:i + step], dtype=torch.float32, device=device)
+                inputs = norm_in(torch.as_tensor(v[i:i + step], dtype=torch.float32, device=device))
                 if k > 1: inputs = inputs.repeat_interleave(k, 0)
-                result = denorm_out(fn(norm_in(inputs))).reshape(-1, *shape[1:])
-                out[i:i + step] = result.cpu().numpy() if as_numpy else result
-        return out
+                result, n = redraw(lambda rows: denorm_out(fn(inputs[rows])), len(inputs), accept, max_draws, lambda row, i=i: i + row // k, strict)
+                result, n = result.reshape(-1, *shape[1:]), n.reshape(-1, *shape[1:-1])
+                out[i:i + step], draws[i:i + step] = (result.cpu().numpy(), n.cpu().numpy()) if as_numpy else (result, n)
+        return out, draws
 
     def unfold(self, x, # detector-level events (N, 24) in GeV: NumPy, or a tensor on any device
                batch_size:int=None, # outcomes per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
                n_samples:int=None, # draw this many outcomes per event: the result is then (N, n_samples, 24)
+               seed:int=None, # draws reproducible from this seed, the global generator left as it was; None: from the global generator
               ):
         "Parton-level z (N, 24) in GeV drawn from q(z|x), as NumPy, or a tensor on the device of `x`"
         nz = lambda v: (v - self.x_mean) / self.x_std
-        return self._in_gev(x, self.encode, self.encoder.in_dim, self.encoder.out_dim, nz, lambda v: v * self.z_std + self.z_mean, batch_size, n_samples)
+        return self._in_gev(x, self.encode, self.encoder.in_dim, self.encoder.out_dim, nz, lambda v: v * self.z_std + self.z_mean, batch_size, n_samples, seed)[0]
 
     def simulate(self, z, # parton-level events (N, 24) in GeV: NumPy, or a tensor on any device
                  batch_size:int=None, # outcomes per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
                  n_samples:int=None, # draw this many outcomes per event (oversampling, as CMS FlashSim does): the result is then (N, n_samples, 24)
+                 seed:int=None, # draws reproducible from this seed, the global generator left as it was; None: from the global generator
+                 select:bool=None, # re-draw, with z fixed, outcomes that fail the selection (`turbo_sim.response.passes_selection`): draws of p(x | z, selected); None: the model's `select`
+                 max_draws:int=100, # draws per outcome at most; `SelectionError` if an outcome has not passed by then (and `strict`)
+                 strict:bool=True, # False: an outcome that has not passed in `max_draws` keeps its last draw instead (the validation of a model in training)
+                 return_draws:bool=False, # also return the draws each outcome took, (N,) or (N, n_samples): 1 / acceptance on average
                 ):
-        "Detector-level x (N, 24) in GeV drawn from p(x|z), as NumPy, or a tensor on the device of `z`"
+        "Detector-level x (N, 24) in GeV drawn from p(x|z), jets in descending pT, as NumPy, or a tensor on the device of `z`"
         nz = lambda v: (v - self.z_mean) / self.z_std
-        return self._in_gev(z, self.decode, self.decoder.in_dim, self.decoder.out_dim, nz, lambda v: v * self.x_std + self.x_mean, batch_size, n_samples)
+        select = self.select if select is None else select
+        gev = lambda v: v * self.x_std + self.x_mean
+        to_x = (lambda v: pt_order_jets(gev(v), 0.0, 1.0)) if self.decoder.out_dim == 24 else gev
+        x, draws = self._in_gev(z, self.decode, self.decoder.in_dim, self.decoder.out_dim, nz, to_x, batch_size, n_samples, seed,
+                                passes_selection if select else None, max_draws if select else 1, strict)
+        return (x, draws) if return_draws else x
+
+    def acceptance(self, z, # parton-level events (N, 24) in GeV
+                   n_draws:int=64, # outcomes drawn per event
+                   seed:int=None, batch_size:int=None):
+        "Fraction (N,) of the outcomes of p(x|z) that pass the selection, per event: the model's selection efficiency at each z"
+        x = self.simulate(z, batch_size, n_samples=n_draws, seed=seed, select=False)
+        return passes_selection(x).float().mean(-1) if torch.is_tensor(x) else passes_selection(x).mean(-1)
 
 
 # %% ../nbs/04_models.ipynb #88465828
@@ -293,7 +352,8 @@ class TrainConfig:
     noise_dim:int = 0                    # extra N(0, 1) inputs of both maps
     on_shell:bool = False                # output energies E = sqrt(|p|^2 + m^2) with the rest masses of the training events
     sort_jets:bool = False               # order the simulated jets by descending pT
-    maps:str = 'mlp'                     # the stochastic maps: 'mlp' (networks with noise inputs) or 'flow' (conditional normalising flows, `turbo_sim.flows`)
+    selection:bool = True                # `simulate` (and the validation) re-draw events that fail the tt̄ selection; False for toy data
+    maps:str = 'mlp'                     # the stochastic maps: 'mlp' (networks with noise inputs), 'flow' (conditional normalising flows of the momenta, `turbo_sim.flows`) or 'response' (flows of x's responses to its partons and of z's resonance coordinates, `turbo_sim.response`)
     conditioner:str = 'mlp'              # flows: how the input event conditions the flow, 'mlp' or 'attention' (the six objects as tokens)
     flow_transforms:int = 4              # flows: coupling transforms
     flow_bins:int = 8                    # flows: bins of each rational-quadratic spline
@@ -319,6 +379,7 @@ class TrainConfig:
     batch_size:int = 100
     epochs:int = 100
     max_steps:int = 0                    # stop an epoch after this many steps (0: the whole training split)
+    patience:int = 0                     # stop when the validation KS sum has not improved for this many epochs (0: train all `epochs`)
     seed:int = 0
     device:str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:N'
     amp:bool = False                     # bfloat16 autocast on CUDA
@@ -346,21 +407,26 @@ class TrainConfig:
 # %% ../nbs/04_models.ipynb #a53b6cf7
 def build_model(cfg:TrainConfig, normaliser:Normaliser,
                 masses=None, # (z masses (6,), x masses (6,)) in GeV, needed when `cfg.on_shell`
+                fit_events=None, # (z, x) training events (N, 24) in GeV: the 'response' maps fit their coordinate scales on them (a checkpoint brings its own)
                ) -> TurboSim:
     "A fresh `TurboSim` for `cfg`, initialised from `cfg.seed`"
     if cfg.on_shell and masses is None: raise ValueError("an 'on_shell' model needs the rest 'masses' of z and x (see `turbo_sim.models.rest_masses`).")
-    if cfg.maps not in ('mlp', 'flow'): raise ValueError(f"'maps' must be 'mlp' or 'flow'; got {cfg.maps!r}.")
-    if (cfg.distance == 'nll') != (cfg.maps == 'flow'): raise ValueError(f"the 'nll' distance and maps='flow' go together; got distance={cfg.distance!r}, maps={cfg.maps!r}.")
+    if cfg.maps not in ('mlp', 'flow', 'response'): raise ValueError(f"'maps' must be 'mlp', 'flow' or 'response'; got {cfg.maps!r}.")
+    if (cfg.distance == 'nll') != (cfg.maps != 'mlp'): raise ValueError(f"the 'nll' distance and the flows (maps='flow' or 'response') go together; got distance={cfg.distance!r}, maps={cfg.maps!r}.")
     torch.manual_seed(cfg.seed)
+    if cfg.maps == 'response':   # flows of physics coordinates: x relative to its partons, z as tops and Ws
+        kw = dict(transforms=cfg.flow_transforms, bins=cfg.flow_bins, hidden=cfg.flow_hidden, seed=cfg.seed)
+        return TurboSim(normaliser, ResonanceFlow(normaliser, fit_events, **kw), ResponseFlow(normaliser, fit_events, **kw), None, False, cfg.selection)
     if cfg.maps == 'flow':   # the flows hold the rest masses themselves: they model the 18 momenta, E follows
         from turbo_sim.flows import EventFlow   # here: turbo_sim.flows builds on this module
         kw = dict(conditioner=cfg.conditioner, transforms=cfg.flow_transforms, bins=cfg.flow_bins, hidden=cfg.flow_hidden)
         enc = EventFlow.from_normaliser(normaliser, 'z', masses[0] if cfg.on_shell else None, **kw)
         dec = EventFlow.from_normaliser(normaliser, 'x', masses[1] if cfg.on_shell else None, **kw)
-        return TurboSim(normaliser, enc, dec, None, cfg.sort_jets)
+        return TurboSim(normaliser, enc, dec, None, cfg.sort_jets, cfg.selection)
     enc = Encoder(cfg.encoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
     dec = Decoder(cfg.decoder_widths, cfg.activation, cfg.noise, cfg.noise_dim)
-    return TurboSim(normaliser, enc, dec, masses if cfg.on_shell else None, cfg.sort_jets)
+    return TurboSim(normaliser, enc, dec, masses if cfg.on_shell else None, cfg.sort_jets, cfg.selection)
+
 
 # %% ../nbs/04_models.ipynb #9c156aa0
 class CheckpointError(ValueError):

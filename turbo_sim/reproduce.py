@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'FLOW_NLL', 'FLOW', 'CANDIDATES', 'ABLATIONS',
-           'MASS_COLUMNS', 'MASS_TARGET', 'AUC_TARGET', 'reproduce_cli', 'best_config', 'candidate_configs',
-           'reference_config', 'run_configs', 'seed_dir', 'check_targets', 'targets_markdown', 'export_model',
-           'choose_best', 'seed_stats', 'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'reproduce',
-           'reproduce_main', 'closure']
+           'MASS_COLUMNS', 'MASS_TARGET', 'AUC_TARGET', 'reproduce_cli', 'best_config', 'response_config',
+           'candidate_configs', 'reference_config', 'run_configs', 'seed_dir', 'check_targets', 'targets_markdown',
+           'export_model', 'choose_best', 'seed_stats', 'write_seed_table', 'read_seed_table', 'markdown_seed_table',
+           'reproduce', 'reproduce_main', 'closure']
 
 # %% ../nbs/08_ttbar.ipynb #d97206a0
 import json, os, shutil, time
@@ -18,7 +18,7 @@ import torch
 from scipy.stats import ks_2samp
 from .core import command, pick_device
 from .data import load_splits, load_events, split_events, content_sha256
-from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint
+from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint, plateaued
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS)
 
@@ -34,7 +34,7 @@ BEST_GP = (('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_x_tilde', 10.0), ('gp_
 BEST_PAIRED = (('L_z_tilde', 1.0), ('L_x_tilde', 1.0))  # the two paired terms at 1, the cycle terms L_x^, L_z^ at the preset's 10
 FLOW_NLL = tuple((t, 1.0) for t in ('L_z_tilde', 'L_x_hat', 'L_x_tilde', 'L_z_hat'))   # flows: the four supervised terms as NLLs in nats, weight 1 each
 FLOW = dict(maps='flow', distance='nll', flow_transforms=3, flow_hidden=(96, 96))      # spline flows of the size the CPU budget allows
-CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn')   # 'turbo-sim best' is the one of these that wins on validation
+CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn', 'turbo-sim response')   # 'turbo-sim best' is the one of these that wins on validation
 
 def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
     "The settings of `turbo-sim mlp` (Step 3's `turbo-sim best`): MLP maps with noise inputs, every term, WGAN-GP critics"
@@ -42,12 +42,18 @@ def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
                                  batch_size=256, lr=3e-4, critic_lr=3e-4, betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0,
                                  schedule='cosine', epochs=epochs, device=device), **kw})
 
+def response_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
+    "The settings of `turbo-sim response`: maps that know the physics (`04b_response`), trained on the two direct likelihoods, no critic"
+    return TrainConfig(**{**dict(data=data, maps='response', distance='nll', preset='likelihood', normalise='feature', batch_size=256, lr=1e-3,
+                                 betas=(0.9, 0.999), weight_decay=0.0, schedule='cosine', flow_transforms=4, flow_hidden=(128, 128),
+                                 epochs=epochs, device=device), **kw})
+
 def candidate_configs(data, epochs=3, device='auto', **kw) -> dict:
     "Name -> TrainConfig of each candidate for `turbo-sim best`: `turbo-sim mlp` and its variants with flows, attention, and Sinkhorn marginal terms beside the critics"
     mlp = best_config(data, epochs, device, **kw)
     flow = replace(mlp, weights=mlp.weights + FLOW_NLL, **FLOW)
     return {'turbo-sim mlp': mlp, 'turbo-sim flow': flow, 'turbo-sim flow + attention': replace(flow, conditioner='attention'),
-            'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0)}
+            'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0), 'turbo-sim response': response_config(data, epochs, device, **kw)}
 
 def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
@@ -177,6 +183,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               baselines:bool=False, # also train and evaluate every baseline row
               max_train:int=0, # training events (0: the whole training split)
               seeds:int=1, # training seeds 0 .. seeds-1 of every row
+              patience:int=0, # end a run when its validation KS sum has not improved for this many epochs; `epochs` is then the cap (0: train every run all `epochs`)
               rows=None, # names of the rows to train (None: every candidate, and the baselines with `baselines`)
               seed:int=0, # seed of the evaluation
               progress:bool=True,
@@ -189,7 +196,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say = print if progress else (lambda *a, **k: None)
     if quick: epochs, max_train, max_val, n_test = epochs or 1, max_train or 20_000, 2_000, 6_000
     else: epochs, max_val, n_test = epochs or 3, 20_000, None
-    runs = run_configs(str(data), epochs, device, baselines, rows, max_train=max_train, max_val=max_val)
+    runs = run_configs(str(data), epochs, device, baselines, rows, max_train=max_train, max_val=max_val, patience=patience)
     say(f'[turbo-sim] loading {data}')
     z_all, x_all = load_events(data)
     data_sha256 = content_sha256(z_all, x_all)   # recorded in the exported model: evaluating it on other events is reported
@@ -202,8 +209,10 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     for name, cfg in runs.items():
         for s in range(seeds):
             run_dir = seed_dir(out, name, s)
-            done = (run_dir/'last.pt').exists() and load_checkpoint(run_dir/'last.pt')['epoch'] + 1 >= cfg.epochs
-            say(f"[turbo-sim] {'keeping the finished run' if done else 'training'} {name!r}, seed {s}, in {run_dir}: {cfg.epochs} epochs of {n_train} events, batch {cfg.batch_size}")
+            last = load_checkpoint(run_dir/'last.pt') if (run_dir/'last.pt').exists() else None
+            done = last is not None and (last['epoch'] + 1 >= cfg.epochs or plateaued(json.loads(last['history']), cfg.patience))
+            plan = f'at most {cfg.epochs} epochs, until {cfg.patience} without improvement' if cfg.patience else f'{cfg.epochs} epochs'
+            say(f"[turbo-sim] {'keeping the finished run' if done else 'training'} {name!r}, seed {s}, in {run_dir}: {plan} of {n_train} events, batch {cfg.batch_size}")
             train(replace(cfg, seed=s), run_dir, resume=True, data=splits, progress=progress)   # a finished run in `out` is kept, not retrained
             if rank != 0: continue   # under torchrun every process trains; rank 0 alone evaluates and writes
             best = load_checkpoint(run_dir/'best.pt')
@@ -214,8 +223,9 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
             if s == 0:
                 plot_columns(result['arrays']['pred'], result['arrays']['truth'], path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
                 shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
-            info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                              train_events=n_train, events_seen=cfg.epochs * n_train, best_epoch=best['epoch'] + 1, val_ks_sum=val[name][-1])
+            n_epochs = len(json.loads(load_checkpoint(run_dir/'last.pt')['history']))
+            info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg.epochs, patience=cfg.patience, batch_size=cfg.batch_size,
+                                              train_events=n_train, events_seen=n_epochs * n_train, best_epoch=best['epoch'] + 1, val_ks_sum=val[name][-1])
     if rank != 0: return {}
     winner = choose_best(val)
     best_seed = int(np.argmin(val[winner]))
@@ -228,15 +238,15 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt', data_sha256)
     shutil.copyfile(out/f'columns_{_slug(winner)}.png', out/'columns_turbo_sim_best.png')
     table = markdown_seed_table({**mean, 'floor': floor, **TALK_ROWS}, std, cols, {k: len(v) for k, v in per_seed.items()})
-    budget = '; '.join(f"{k}: {v['train_seconds']:.0f} s (best epoch {v['best_epoch']}, validation KS sum {v['val_ks_sum']:.3f})" for k, v in info.items())
+    budget = '; '.join(f"{k}: {v['epochs']} epochs, {v['train_seconds']:.0f} s (best epoch {v['best_epoch']}, validation KS sum {v['val_ks_sum']:.3f})" for k, v in info.items())
     note = (f"KS distances x 1e-2 (mean ± standard deviation over {seeds} training seeds) on {len(z_te)} test events of {data} (model on half 1 vs truth on half 2; floor: truth vs truth). "
             f"'turbo-sim best' is {winner!r}, the candidate with the lowest mean validation KS sum "
             f"({', '.join(f'{k} {np.mean(v):.3f}' for k, v in val.items() if k in CANDIDATES)}); the pretrained model is its seed {best_seed}. "
-            f"The talk rows are on the original OTUS/Turbo-Sim data. Budget, every row and seed: {epochs} epochs x {n_train} events. Training time of each run: {budget}. "
+            f"The talk rows are on the original OTUS/Turbo-Sim data. Budget, every row and seed: {f'until {patience} epochs without improvement, at most {epochs} epochs' if patience else f'{epochs} epochs'} x {n_train} events. Training time of each run: {budget}. "
             f"Device {pick_device(device)}, total {time.time() - t_start:.0f} s.")
     (out/'ttbar_ks.md').write_text(table + '\n\n' + note + '\n')
     (out/'targets.md').write_text(targets_markdown({**mean, 'floor': floor}) + '\n')
-    (out/'run_info.json').write_text(json.dumps(dict(data=str(data), device=str(pick_device(device)), best=winner, best_seed=best_seed, seeds=seeds, epochs=epochs,
+    (out/'run_info.json').write_text(json.dumps(dict(data=str(data), device=str(pick_device(device)), best=winner, best_seed=best_seed, seeds=seeds, epochs=epochs, patience=patience,
                                                      validation={k: v for k, v in val.items()}, runs=info, seconds=time.time() - t_start), indent=1))
     say(table); say(note)
     return {**mean, 'floor': floor}
@@ -251,9 +261,10 @@ def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped t
                    max_train:int=0, # training events (0: all)
                    seeds:int=1, # train every row with seeds 0 .. SEEDS-1 (the table shows mean ± std)
                    rows:str='', # comma-separated rows to train, e.g. 'turbo-sim mlp,AAE' ('': all)
+                   patience:int=0, # end each run when its validation KS sum has not improved for PATIENCE epochs; --epochs is then the cap (0: all epochs)
                   ):
     "Reproduce the Turbo-Sim tt̄ results: train, choose `turbo-sim best` on validation, evaluate with the talk's KS protocol, write the table and figures to --out"
-    reproduce(data, epochs or None, device, out, quick, baselines, max_train, seeds, [r.strip() for r in rows.split(',')] if rows else None)
+    reproduce(data, epochs or None, device, out, quick, baselines, max_train, seeds, [r.strip() for r in rows.split(',')] if rows else None, patience=patience)
 
 reproduce_cli = command(reproduce_main, errors=(ValueError, OSError))  # the console script `turbo-sim-reproduce`
 

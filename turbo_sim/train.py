@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['SINKHORN_TERMS', 'HISTORY_FIELDS', 'train_cli', 'build_optimisers', 'set_learning_rate', 'learning_rate_factor',
-           'ks_columns', 'validation_ks', 'ema_update', 'TrainingDiverged', 'StepRandoms', 'train_step',
+           'plateaued', 'ks_columns', 'validation_ks', 'ema_update', 'TrainingDiverged', 'StepRandoms', 'train_step',
            'sinkhorn_terms', 'log_names', 'FastStep', 'epoch_indices', 'distributed_context', 'average_gradients',
            'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main', 'TrainConfig', 'build_model',
            'save_checkpoint', 'load_checkpoint', 'load_model']
@@ -23,6 +23,7 @@ from .models import (Normaliser, TurboSim, CriticStack, rest_masses, TrainConfig
                               save_checkpoint, load_checkpoint, load_model)
 from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
                               sliced_wasserstein, critic_free_term, CRITIC_FREE, DIRECT, REVERSE, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
+from .response import clear_caches
 
 # %% ../nbs/06_training.ipynb #b8c29fd9
 _all_ = ['TrainConfig', 'build_model', 'save_checkpoint', 'load_checkpoint', 'load_model']
@@ -54,6 +55,15 @@ def learning_rate_factor(cfg, epoch):
     if cfg.schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
     raise ValueError(f"'schedule' must be 'constant' or 'cosine'; got {cfg.schedule!r}.")
 
+def plateaued(history:list, # rows with 'val_ks_sum', one per epoch
+              patience:int, # epochs without improvement that end a run (0: never)
+             ) -> bool:
+    "Whether the validation KS sum has not improved over the last `patience` epochs of `history`"
+    if not patience or not history: return False
+    sums = [row['val_ks_sum'] for row in history]
+    return len(sums) - 1 - int(np.argmin(sums)) >= patience
+
+
 # %% ../nbs/06_training.ipynb #12b38a7f
 def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
@@ -62,7 +72,7 @@ def ks_columns(a, b):
 def validation_ks(model, z_val, x_val):
     "KS sums {'unfold': E(x) vs z, 'simulate': D(z) vs x, 'sum'} on validation events in GeV"
     model.eval()
-    unf, sim = ks_columns(model.unfold(x_val), z_val).sum(), ks_columns(model.simulate(z_val), x_val).sum()
+    unf, sim = ks_columns(model.unfold(x_val), z_val).sum(), ks_columns(model.simulate(z_val, strict=False), x_val).sum()   # (early in training, an event may not pass in 100 draws)
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
@@ -137,11 +147,12 @@ def train_step(model, critics, opt_g, opt_c, batch, marginal, weights, cfg, auto
     z, x = batch; zm, xm = marginal
     eps = (lambda k: randoms.eps(k)) if randoms is not None else (lambda k: None)
     logs = {}
+    clear_caches(model)   # the maps' context embeddings are computed afresh, once, for this step's parameters
     with autocast():
-        out = passes(model, z, x, weights, eps(0))
+        out = passes(model, z, x, weights, eps(0), cfg.distance)
     for i in range(cfg.critic_steps if opt_c else 0):
         if i > 0:
-            with torch.no_grad(), autocast(): out_c = passes(model, z, x, weights, eps(i))
+            with torch.no_grad(), autocast(): out_c = passes(model, z, x, weights, eps(i), cfg.distance)
         else: out_c = out
         with autocast(): c_total, c_terms = critics_loss(out_c, zm, xm, critics, weights, cfg.adversarial, None if randoms is None else randoms.t(i))
         opt_c.zero_grad(set_to_none=True); c_total.backward(); opt_c.step()
@@ -212,10 +223,11 @@ class FastStep:
     def step(self, z, x, zm, xm, randoms:StepRandoms):
         "One step on the paired batch `z`, `x` and the marginal batch `zm`, `xm` (B, 24 each): the losses as one tensor (len(names),), on the device"
         cfg, c_losses = self.cfg, []
-        with self.autocast(): out = passes(self.model, z, x, self.weights, randoms.eps(0))
+        clear_caches(self.model)   # the maps' context embeddings are computed afresh, once, for this step's parameters
+        with self.autocast(): out = passes(self.model, z, x, self.weights, randoms.eps(0), cfg.distance)
         for i in range(cfg.critic_steps if self.opt_c is not None else 0):
             if i > 0:
-                with torch.no_grad(), self.autocast(): out_c = passes(self.model, z, x, self.weights, randoms.eps(i))
+                with torch.no_grad(), self.autocast(): out_c = passes(self.model, z, x, self.weights, randoms.eps(i), cfg.distance)
             else: out_c = out
             c_losses = self._critic_update(out_c, zm, xm, randoms.t(i))
         with self.autocast(): terms, extra = self._generator_terms(out, z, x, zm, xm), sinkhorn_terms(cfg, self.model, out, zm, xm)
@@ -339,7 +351,8 @@ def train(cfg:TrainConfig, # the run
     normaliser, masses, (z_tr, x_tr), (z_val, x_val), data_sha256 = _prepare(cfg, data)
     if main: out.mkdir(parents=True, exist_ok=True)   # only once the data are known good
     data_field = {} if data_sha256 is None else dict(data_sha256=data_sha256)
-    model = build_model(cfg, normaliser, masses).to(device)
+    fit_events = (normaliser.denorm_z(z_tr[:50_000].double().numpy()), normaliser.denorm_x(x_tr[:50_000].double().numpy()))   # scales of the 'response' maps' coordinates
+    model = build_model(cfg, normaliser, masses, fit_events).to(device)
     critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial).to(device)
     stack = CriticStack(len(critics), cfg.critic_widths, cfg.activation, critics=critics.values()).to(device) if fast and len(critics) else None
     trained_critics = (stack if stack is not None else torch.nn.ModuleList()) if fast else critics
@@ -350,7 +363,7 @@ def train(cfg:TrainConfig, # the run
     if resume and (out/'last.pt').exists():
         ckpt = load_checkpoint(out/'last.pt')   # on the CPU: RNG states must stay CPU tensors; load_state_dict moves the rest
         old = TrainConfig.from_dict(json.loads(ckpt['config']))
-        if replace(old, epochs=cfg.epochs) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' may change on resume.")
+        if replace(old, epochs=cfg.epochs, patience=cfg.patience) != cfg: raise ValueError(f"{out/'last.pt'}: the run there has another configuration; only 'epochs' and 'patience' may change on resume.")
         if data_sha256 and ckpt.get('data_sha256', data_sha256) != data_sha256: raise ValueError(f"{out/'last.pt'}: field 'data_sha256': the run was trained on other events than {cfg.data} holds now (sha256 {ckpt['data_sha256'][:12]}..., now {data_sha256[:12]}...); expected the same data to resume.")
         if fast and any('.net.' in k for k in ckpt['critics']): raise ValueError(f"{out/'last.pt'}: its critics were saved one by one (turbo-sim 0.1, or the plain engine); resume it with engine='plain', or start a new run.")
         model.load_state_dict(ckpt['model']); trained_critics.load_state_dict(ckpt['critics'])
@@ -376,6 +389,9 @@ def train(cfg:TrainConfig, # the run
     check_every = 1 if device.type == 'cpu' else max(1, cfg.sync_every)   # reading one flag costs nothing on the CPU
     model.train()
     for epoch in range(start, cfg.epochs):
+        stop = torch.tensor(float(plateaued(history, cfg.patience)), device=device)   # rank 0 holds the history and decides
+        if world > 1: torch.distributed.broadcast(stop, 0)
+        if stop.item(): break   # (a resumed run that had already stopped stays stopped)
         factor = learning_rate_factor(cfg, epoch)
         set_learning_rate(opt_g, cfg.lr * factor); set_learning_rate(opt_c, cfg.critic_lr * factor)
         t0 = time.time()
@@ -447,7 +463,7 @@ def toy_config(**kw):
     "A small configuration for 4-dimensional toy data"
     return TrainConfig(**{**dict(encoder_widths=(4, 64, 64, 4), decoder_widths=(4, 64, 64, 4), critic_widths=(4, 64, 64, 1),
                                  normalise='feature', preset='turbo', lr=1e-3, critic_lr=1e-3, batch_size=256, epochs=8,
-                                 max_val=5000, device='cpu', betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
+                                 max_val=5000, device='cpu', selection=False, betas=(0.5, 0.9), critic_betas=(0.5, 0.9), weight_decay=0.0), **kw})
 
 # %% ../nbs/06_training.ipynb #55334f27
 def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
