@@ -6,9 +6,16 @@ Prints, per device and configuration: ms/step, steps/s, events/s, operator calls
 kernel launches per step on CUDA (both from the PyTorch profiler), peak memory, and the Step 4 targets with
 whether they are met.
 
-    python benchmarks/train.py [--steps 30] [--threads N] [--repeats 3] [--only best]
+    python benchmarks/train.py [--steps 30] [--threads N] [--repeats 3] [--only best|step8]
+
+Step 8 (`--only step8`, also part of the full run): on real events, the ms per step of each part of a training step
+(the two direct likelihoods, the passes with their cycle terms, the critics) for the shipped configuration
+(`turbo-sim response`) next to the MLP maps and the Step 5 flows, the whole fast step of each, and `simulate` of a
+response model with the selection re-draws included, with the Step 8 targets (<= 60 ms a step at batch 256 on one
+thread, >= 2e5 events/s).
 """
 import argparse, contextlib, resource, time
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,7 +25,10 @@ from turbo_sim.data import Normaliser
 from turbo_sim.losses import PRESETS, make_critics
 from turbo_sim.models import CriticStack
 from turbo_sim.train import TrainConfig, build_model, build_optimisers, train_step, FastStep, StepRandoms, load_model
-from turbo_sim.reproduce import best_config
+from turbo_sim.reproduce import best_config, candidate_configs, response_config
+from turbo_sim.data import load_events
+from turbo_sim.losses import passes, nll_terms
+from turbo_sim.response import clear_caches
 
 ROOT = Path(__file__).resolve().parents[1]
 MASSES = (np.array([0, 0, 4.8, 4.8, 0.33, 0.33]), np.zeros(6))
@@ -107,7 +117,8 @@ def device_name(device): return torch.cuda.get_device_name(device) if device.typ
 def inference(device, n):
     "simulate() throughput of the shipped model: NumPy in/out, and tensors already on the device"
     model = load_model(ROOT/'results'/'turbo_sim_best.pt', device=device)
-    z = np.random.default_rng(0).normal(50, 80, size=(n, 24)).astype(np.float32)
+    z0 = real_events(100_000)[0]
+    z = np.concatenate([z0] * (n // len(z0) + 1))[:n].astype(np.float32)   # real partons: the selection re-draws need tt̄ events
     zt = torch.as_tensor(z, device=device)
     rates = {}
     for kind, inp in (('numpy', z), ('tensor', zt)):
@@ -138,7 +149,80 @@ def targets(device, results, rates):
         print(f"simulate, tensors on the device: {rates['tensor']:.3g} events/s (target >= 1e8): {ok(rates['tensor'] >= 1e8)}")
 
 
+def real_events(n:int):
+    "The first `n` events (z, x) of the shipped data, GeV"
+    z, x = load_events(ROOT/'data'/'ttbar.h5')
+    return z[:n], x[:n]
+
+def step8_configs():
+    "Name -> TrainConfig at batch 256: the shipped 'turbo-sim response' (likelihoods only), the same maps with every Turbo-Sim term, and the Step 5 rows"
+    cands = candidate_configs('data/ttbar.h5')
+    resp = response_config('data/ttbar.h5')
+    return {'turbo-sim response (shipped: likelihoods)': resp,
+            'turbo-sim response, all 8 terms + critics': replace(resp, preset='turbo', weights=tuple((t, 1.0) for t in ('L_z_tilde', 'L_x_hat', 'L_x_tilde', 'L_z_hat')) + (('gp_x_tilde', 10.0), ('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_z_hat', 10.0))),
+            'turbo-sim mlp (Step 5)': cands['turbo-sim mlp'], 'turbo-sim flow (Step 5)': cands['turbo-sim flow']}
+
+def _timed(fn, n):
+    "Median ms of `fn()` over `n` calls after 3 warm-up calls"
+    for _ in range(3): fn()
+    times = []
+    for _ in range(n): t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
+
+def step8_parts(cfg, z, x, steps):
+    "ms of the parts of one step of `cfg` on real events: (likelihoods, passes, whole fast step)"
+    from turbo_sim.models import Normaliser as _N
+    normaliser = _N.fit(z, x, cfg.normalise)
+    masses = (np.array([0, 0, 4.8, 4.8, 0.33, 0.33]), np.zeros(6)) if cfg.on_shell else None
+    model = build_model(cfg, normaliser, masses, (z, x))
+    weights = cfg.loss_weights()
+    B = cfg.batch_size
+    zn, xn = torch.as_tensor(normaliser.norm_z(z), dtype=torch.float32), torch.as_tensor(normaliser.norm_x(x), dtype=torch.float32)
+    zb, xb = zn[:B], xn[:B]
+    def likelihoods():
+        clear_caches(model); model.zero_grad()
+        if cfg.distance != 'nll': return
+        sum(nll_terms(model, zb, xb, {}, ('L_z_tilde', 'L_x_tilde')).values()).backward()
+    def cycle_passes():
+        clear_caches(model); model.zero_grad()
+        out = passes(model, zb, xb, replace(weights, **{t: 1.0 for t in ('D_z_tilde', 'D_x_hat', 'D_x_tilde', 'D_z_hat')}), None, 'mse')
+        sum(v.square().mean() for v in out.values()).backward()
+    ms_lik = _timed(likelihoods, steps) if cfg.distance == 'nll' else float('nan')
+    ms_pass = _timed(cycle_passes, steps)
+    critics = make_critics(weights, cfg.critic_widths, cfg.activation, cfg.adversarial)
+    stack = CriticStack(len(critics), cfg.critic_widths, cfg.activation, critics=critics.values()) if len(critics) else None
+    opt_g, opt_c = build_optimisers(cfg, model, stack if stack is not None else nn.ModuleList(), fast=True)
+    randoms = StepRandoms(model, len(critics), cfg.critic_steps, B, torch.device('cpu'))
+    step = FastStep(model, stack, list(critics), opt_g, opt_c, weights, cfg)
+    gen, k = torch.Generator().manual_seed(1), [0]
+    def whole():
+        i = k[0] % (len(zn) // B - 1); k[0] += 1
+        randoms.refill(gen); step(zn[i * B:(i + 1) * B], xn[i * B:(i + 1) * B], zn[(i + 1) * B:(i + 2) * B], xn[(i + 1) * B:(i + 2) * B], randoms)
+    return ms_lik, ms_pass, _timed(whole, steps)
+
+def step8(steps, n_sim=200_000):
+    "The Step 8 figures on one CPU thread: parts of a step per configuration, and simulate with the selection"
+    torch.set_num_threads(1)
+    print(f'\n== Step 8: parts of a training step on real events, batch 256, {device_name(torch.device("cpu"))}, median of {steps} steps')
+    z, x = real_events(60_000)
+    whole = {}
+    for name, cfg in step8_configs().items():
+        lik, pas, total = step8_parts(cfg, z, x, steps)
+        whole[name] = total
+        print(f'[{name}] likelihoods L_z~ + L_x~ (forward + backward): {lik:6.1f} ms | passes x -> z~ -> x^, z -> x~ -> z^ (forward + backward): {pas:6.1f} ms | '
+              f'whole fast step ({", ".join(cfg.loss_weights().active())}; critics: the rest): {total:6.1f} ms')
+    shipped = whole['turbo-sim response (shipped: likelihoods)']
+    print(f"Step 8 target, the shipped configuration's step <= 60 ms at batch 256 on one thread: {shipped:.1f} ms: {'met' if shipped <= 60 else 'NOT met'}")
+    for path in (ROOT/'results'/'turbo_sim_best.pt',):
+        model = load_model(path)
+        zs = np.concatenate([z] * (n_sim // len(z) + 1))[:n_sim]
+        model.simulate(zs[:10_000], strict=False)
+        t0 = time.perf_counter(); xs, draws = model.simulate(zs, strict=False, return_draws=True); rate = n_sim / (time.perf_counter() - t0)
+        print(f'simulate of {path.name} ({model.decoder.__class__.__name__}, selection {"on" if model.select else "off"}), {n_sim:,} events of the shipped data, one thread: '
+              f'{rate:.3g} events/s, {draws.mean():.3f} draws per event; target >= 2e5 events/s: {"met" if rate >= 2e5 else "NOT met"}')
+
 def main(steps=30, threads=None, repeats=3, only='all'):
+    if only == 'step8': return step8(steps)
     if threads: torch.set_num_threads(threads)
     print(f'torch {torch.__version__}, CPU threads {torch.get_num_threads()}')
     devices = [torch.device('cpu')] + ([torch.device('cuda')] if torch.cuda.is_available() else [])
@@ -146,6 +230,7 @@ def main(steps=30, threads=None, repeats=3, only='all'):
         results = training(device, steps, repeats, only)
         rates = inference(device, 2_000_000 if device.type == 'cpu' else 50_000_000)
         targets(device, results, rates)
+    step8(steps)
 
 
 if __name__ == '__main__':
@@ -153,6 +238,6 @@ if __name__ == '__main__':
     p.add_argument('--steps', type=int, default=30)
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')
     p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--only', choices=('all', 'best'), default='all', help="'best': turbo-sim best alone")
+    p.add_argument('--only', choices=('all', 'best', 'step8'), default='all', help="'best': turbo-sim best alone; 'step8': the Step 8 figures alone")
     a = p.parse_args()
     main(a.steps, a.threads, a.repeats, a.only)

@@ -198,7 +198,7 @@ def pt_order_jets(v, # detector-level events (B, 24) in normalised units
     jets = torch.gather(jets, 1, order.unsqueeze(-1).expand(-1, -1, 4))
     return (torch.cat([o[:, :2], jets], 1).reshape(len(v), 24) - mean) / std
 
-# %% ../nbs/04_models.ipynb
+# %% ../nbs/04_models.ipynb #45448785
 class SelectionError(RuntimeError):
     "Simulated outcomes that did not pass the selection within the allowed draws: the message says how many, which, and what to do"
 
@@ -310,7 +310,7 @@ class TurboSim(nn.Module):
                  batch_size:int=None, # outcomes per chunk (default `CHUNK`: 4,096 on a CPU, 524,288 on a GPU); memory stays bounded whatever N
                  n_samples:int=None, # draw this many outcomes per event (oversampling, as CMS FlashSim does): the result is then (N, n_samples, 24)
                  seed:int=None, # draws reproducible from this seed, the global generator left as it was; None: from the global generator
-                 select:bool=None, # re-draw, with z fixed, outcomes that fail the selection (`turbo_sim.response.passes_selection`): draws of p(x | z, selected); None: the model's `select`
+                 select:bool=None, # jets in descending pT, and outcomes that fail the selection (`turbo_sim.response.passes_selection`) re-drawn with z fixed: draws of p(x | z, selected); False: the map's raw draws; None: the model's `select`
                  max_draws:int=100, # draws per outcome at most; `SelectionError` if an outcome has not passed by then (and `strict`)
                  strict:bool=True, # False: an outcome that has not passed in `max_draws` keeps its last draw instead (the validation of a model in training)
                  return_draws:bool=False, # also return the draws each outcome took, (N,) or (N, n_samples): 1 / acceptance on average
@@ -319,7 +319,7 @@ class TurboSim(nn.Module):
         nz = lambda v: (v - self.z_mean) / self.z_std
         select = self.select if select is None else select
         gev = lambda v: v * self.x_std + self.x_mean
-        to_x = (lambda v: pt_order_jets(gev(v), 0.0, 1.0)) if self.decoder.out_dim == 24 else gev
+        to_x = (lambda v: pt_order_jets(gev(v), 0.0, 1.0)) if select else gev
         x, draws = self._in_gev(z, self.decode, self.decoder.in_dim, self.decoder.out_dim, nz, to_x, batch_size, n_samples, seed,
                                 passes_selection if select else None, max_draws if select else 1, strict)
         return (x, draws) if return_draws else x
@@ -352,7 +352,7 @@ class TrainConfig:
     noise_dim:int = 0                    # extra N(0, 1) inputs of both maps
     on_shell:bool = False                # output energies E = sqrt(|p|^2 + m^2) with the rest masses of the training events
     sort_jets:bool = False               # order the simulated jets by descending pT
-    selection:bool = True                # `simulate` (and the validation) re-draw events that fail the tt̄ selection; False for toy data
+    selection:bool = False               # `simulate` (and the validation) sort the jets by pT and re-draw events that fail the tt̄ selection (False: raw draws, as every model before Step 8)
     maps:str = 'mlp'                     # the stochastic maps: 'mlp' (networks with noise inputs), 'flow' (conditional normalising flows of the momenta, `turbo_sim.flows`) or 'response' (flows of x's responses to its partons and of z's resonance coordinates, `turbo_sim.response`)
     conditioner:str = 'mlp'              # flows: how the input event conditions the flow, 'mlp' or 'attention' (the six objects as tokens)
     flow_transforms:int = 4              # flows: coupling transforms

@@ -20,7 +20,7 @@ from .core import command, pick_device
 from .data import load_splits, load_events, split_events, content_sha256
 from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint, plateaued
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
-                               TALK_COLUMNS, EXTRA_COLUMNS)
+                               TALK_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS)
 
 # %% ../nbs/08_ttbar.ipynb #c4bf788f
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
@@ -44,7 +44,7 @@ def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
 
 def response_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
     "The settings of `turbo-sim response`: maps that know the physics (`04b_response`), trained on the two direct likelihoods, no critic"
-    return TrainConfig(**{**dict(data=data, maps='response', distance='nll', preset='likelihood', normalise='feature', batch_size=256, lr=1e-3,
+    return TrainConfig(**{**dict(data=data, maps='response', distance='nll', preset='likelihood', selection=True, normalise='feature', batch_size=256, lr=1e-3,
                                  betas=(0.9, 0.999), weight_decay=0.0, schedule='cosine', flow_transforms=4, flow_hidden=(128, 128),
                                  epochs=epochs, device=device), **kw})
 
@@ -143,7 +143,7 @@ def seed_stats(per_seed:dict, # {row: [{column: value} for each seed]}
         std[name] = {c: float(np.std([r[c] for r in runs], ddof=1)) if len(runs) > 1 else 0.0 for c in cols}
     return mean, std
 
-def write_seed_table(path, per_seed:dict, floor:dict, cols=TALK_COLUMNS + EXTRA_COLUMNS):
+def write_seed_table(path, per_seed:dict, floor:dict, cols=TABLE_COLUMNS):
     "Every seed of every row as a CSV row (columns `model, seed` and `cols`, raw values), then `floor` (no seed)"
     import csv
     with open(path, 'w', newline='') as f:
@@ -161,7 +161,7 @@ def read_seed_table(path) -> dict:
         for r in csv.DictReader(f): out.setdefault(r.pop('model'), []).append({k: float(v) for k, v in r.items() if k != 'seed'})
     return out
 
-def markdown_seed_table(mean:dict, std:dict, cols=TALK_COLUMNS + EXTRA_COLUMNS, n_seeds:dict=None) -> str:
+def markdown_seed_table(mean:dict, std:dict, cols=TABLE_COLUMNS, n_seeds:dict=None) -> str:
     "Mean ± standard deviation over seeds, KS x 1e-2 and AUCs as they are; rows without a std (the floor, the talk) show the value alone"
     head = '| model | seeds | ' + ' | '.join(COLUMN_LABELS.get(c, c) for c in cols) + ' |'
     lines = [head, '|' + '---|' * (len(cols) + 2)]
@@ -232,7 +232,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     say(f"[turbo-sim] 'turbo-sim best' is {winner!r} (mean validation KS sum {np.mean(val[winner]):.4f}); its seed {best_seed} is exported")
     per_seed = {'turbo-sim best': per_seed[winner], **per_seed}
     mean, std = seed_stats(per_seed)
-    cols = TALK_COLUMNS + EXTRA_COLUMNS
+    cols = TABLE_COLUMNS
     write_seed_table(out/'ttbar_ks.csv', per_seed, floor, cols)                  # every seed
     write_table(out/'ttbar_ks_mean.csv', {**mean, 'floor': floor}, cols)        # their means
     export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt', data_sha256)

@@ -61,7 +61,8 @@ def plateaued(history:list, # rows with 'val_ks_sum', one per epoch
     "Whether the validation KS sum has not improved over the last `patience` epochs of `history`"
     if not patience or not history: return False
     sums = [row['val_ks_sum'] for row in history]
-    return len(sums) - 1 - int(np.argmin(sums)) >= patience
+    if np.isnan(sums).all(): return len(sums) >= patience
+    return len(sums) - 1 - int(np.nanargmin(sums)) >= patience   # (a NaN epoch is no improvement)
 
 
 # %% ../nbs/06_training.ipynb #12b38a7f
