@@ -21,10 +21,11 @@ import numpy as np
 import torch
 from torch import nn
 from torch.profiler import profile, ProfilerActivity
-from turbo_sim.data import Normaliser
-from turbo_sim.losses import PRESETS, make_critics
-from turbo_sim.models import CriticStack
-from turbo_sim.train import TrainConfig, build_model, build_optimisers, train_step, FastStep, StepRandoms, load_model
+from turbo_sim.layers import Normaliser, CriticStack
+from turbo_sim.config import TrainConfig, PRESETS
+from turbo_sim.losses import make_critics
+from turbo_sim.models import build_model, load_model
+from turbo_sim.train import build_optimisers, train_step, FastStep, StepRandoms
 from turbo_sim.reproduce import best_config, candidate_configs, response_config
 from turbo_sim.data import load_events
 from turbo_sim.losses import passes, nll_terms
@@ -171,8 +172,7 @@ def _timed(fn, n):
 
 def step8_parts(cfg, z, x, steps):
     "ms of the parts of one step of `cfg` on real events: (likelihoods, passes, whole fast step)"
-    from turbo_sim.models import Normaliser as _N
-    normaliser = _N.fit(z, x, cfg.normalise)
+    normaliser = Normaliser.fit(z, x, cfg.normalise)
     masses = (np.array([0, 0, 4.8, 4.8, 0.33, 0.33]), np.zeros(6)) if cfg.on_shell else None
     model = build_model(cfg, normaliser, masses, (z, x))
     weights = cfg.loss_weights()

@@ -3,7 +3,7 @@ import subprocess, json
 import numpy as np
 import pytest
 from turbo_sim.data import load_events, read_provenance
-from turbo_sim.train import load_model
+from turbo_sim.models import load_model
 
 
 def run(*args, cwd=None):

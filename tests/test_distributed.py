@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from turbo_sim.data import save_events
-from turbo_sim.train import load_checkpoint
+from turbo_sim.models import load_checkpoint
 
 BIN = Path(sys.executable).parent
 TOLERANCE = 2e-4   # relative; float32: the all-reduce sums the two halves' gradients in another order than one process does, and Adam

@@ -10,9 +10,11 @@ import pytest
 import torch
 from turbo_sim.core import check_output, pick_device
 from turbo_sim.data import EventFileError, load_events, save_events
-from turbo_sim.models import CheckpointError, load_checkpoint, load_model, save_checkpoint, TrainConfig, build_model, Normaliser
+from turbo_sim.models import CheckpointError, load_checkpoint, load_model, save_checkpoint, build_model
+from turbo_sim.config import TrainConfig
+from turbo_sim.layers import Normaliser
 from turbo_sim.generate import generate
-from turbo_sim.train import TrainConfig, train
+from turbo_sim.train import train
 from turbo_sim.metrics import evaluate_file
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from turbo_sim.metrics import read_table, TALK_COLUMNS, EXTRA_COLUMNS
 from turbo_sim.reproduce import read_seed_table
-from turbo_sim.train import load_model
+from turbo_sim.models import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT/'data'/'ttbar.h5'

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from turbo_sim.metrics import read_table, TALK_COLUMNS, EXTRA_COLUMNS
-from turbo_sim.train import load_model
+from turbo_sim.models import load_model
 from turbo_sim.models import load_checkpoint
 from turbo_sim.data import load_events, content_sha256
 from turbo_sim.reproduce import check_targets, read_seed_table, run_configs, seed_dir, CANDIDATES

@@ -9,7 +9,8 @@ with `turbo-sim-evaluate --model OUT/best.pt --out OUT/evaluation`.
 import sys, torch
 from dataclasses import replace
 from turbo_sim.reproduce import run_configs
-from turbo_sim.train import TrainConfig, train
+from turbo_sim.config import TrainConfig
+from turbo_sim.train import train
 from turbo_sim.data import load_splits
 
 if __name__ == '__main__':

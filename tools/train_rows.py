@@ -12,7 +12,8 @@ survives a new machine.
 import subprocess, sys, torch
 from dataclasses import replace
 from turbo_sim.reproduce import run_configs, seed_dir
-from turbo_sim.train import TrainConfig, train
+from turbo_sim.config import TrainConfig
+from turbo_sim.train import train
 from turbo_sim.data import load_splits
 
 def commit_record(run_dir, message):

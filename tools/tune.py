@@ -11,7 +11,9 @@ import sys, json, time, torch
 from pathlib import Path
 from dataclasses import replace
 from turbo_sim.reproduce import best_config
-from turbo_sim.train import TrainConfig, train, load_model
+from turbo_sim.config import TrainConfig
+from turbo_sim.models import load_model
+from turbo_sim.train import train
 from turbo_sim.data import load_splits
 from turbo_sim.metrics import evaluate
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['E_TOLERANCE', 'DATA_HINT', 'EventFileError', 'save_events', 'load_events', 'read_provenance', 'content_sha256',
-           'link_shards', 'split_indices', 'split_events', 'load_splits', 'EventBatches', 'Normaliser']
+           'link_shards', 'split_indices', 'split_events', 'load_splits', 'EventBatches']
 
 # %% ../nbs/03_data.ipynb #a76b1908
 import json
@@ -179,16 +179,6 @@ def split_events(z, # parton-level events (N, 24)
 def load_splits(path, fractions=(0.6, 0.05, 0.35), seed:int=0):
     "`{'train': (z, x), 'val': (z, x), 'test': (z, x)}` from an event file (see `split_indices`)"
     return split_events(*load_events(path), fractions, seed)
-
-# %% ../nbs/03_data.ipynb #604b1152
-_all_ = ['Normaliser']
-
-def __getattr__(name):
-    "`Normaliser`, moved to `turbo_sim.models`, imported from there when asked for"
-    if name == 'Normaliser':
-        from turbo_sim.models import Normaliser
-        return Normaliser
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% ../nbs/03_data.ipynb #3c1e045d
 class EventBatches:

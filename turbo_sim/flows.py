@@ -18,8 +18,7 @@ from zuko.flows import Flow, MaskedAutoregressiveTransform
 from zuko.flows.gaussianization import ElementWiseTransform
 from zuko.lazy import UnconditionalDistribution
 from zuko.transforms import MonotonicRQSTransform
-from .models import Normaliser
-from .models import CHUNK, mlp, on_shell
+from .layers import Normaliser, CHUNK, mlp, on_shell
 
 # %% ../nbs/04a_flows.ipynb #444f648b
 MOMENTUM_COLUMNS = tuple(4 * i + k for i in range(6) for k in range(3))   # (px, py, pz) of each of the six objects, (18,)

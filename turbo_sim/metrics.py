@@ -98,7 +98,7 @@ def correlation_distance(a, b):
     ca, cb = np.corrcoef(np.asarray(a, dtype=np.float64).T), np.corrcoef(np.asarray(b, dtype=np.float64).T)
     return float(np.linalg.norm(ca - cb) / len(ca))
 
-# %% ../nbs/07_metrics.ipynb
+# %% ../nbs/07_metrics.ipynb #96c94d2f
 PARTON_MASS_COLUMNS = ('zm_tt', 'zm_W_had', 'zm_t_lep', 'zm_t_had')   # KS of the masses of the unfolded partons against z's
 COLUMN_LABELS.update(zm_tt=r'$m_{t\bar t}^{z}$', zm_W_had='$m_W^{had,z}$', zm_t_lep='$m_t^{lep,z}$', zm_t_had='$m_t^{had,z}$')
 MOMENTA = [4 * i + k for i in range(6) for k in range(3)]   # (px, py, pz) columns of the six objects, (18,)
@@ -113,7 +113,7 @@ def quarks_by_pt(z):
     q = o[:, 2:]; o[:, 2:] = np.take_along_axis(q, np.argsort(-np.hypot(q[..., 0], q[..., 1]), 1)[..., None], 1)
     return o.reshape(len(z), 24)
 
-# %% ../nbs/07_metrics.ipynb
+# %% ../nbs/07_metrics.ipynb #b2ac2c3f
 def histogram_nll(out_fit, in_fit, out_test, in_test, # events (N, 24) in GeV: outputs and the inputs they depend on, to fit and to test
                   bins:int=200):
     "-log density (N_test,) in nats over the 18 momenta in GeV of 18 independent histograms of the residuals out - in: the floor-free baseline"
@@ -151,7 +151,7 @@ def conditional_nll(model, # a `TurboSim`
         res.append(-lp.double().cpu().numpy())
     return np.concatenate(res) if res else np.zeros(0)
 
-# %% ../nbs/07_metrics.ipynb
+# %% ../nbs/07_metrics.ipynb #6fd64956
 def rank_deviation(truth, # true values (N, D)
                    draws, # draws (N, K, D), e.g. K outcomes of `unfold` per event
                   ) -> np.ndarray:

@@ -18,7 +18,9 @@ import torch
 from scipy.stats import ks_2samp
 from .core import command, pick_device
 from .data import load_splits, load_events, split_events, content_sha256
-from .train import TrainConfig, train, load_model, load_checkpoint, save_checkpoint, plateaued
+from .config import TrainConfig
+from .models import load_model, load_checkpoint, save_checkpoint
+from .train import train, plateaued
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
                                TALK_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS)
 

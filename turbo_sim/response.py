@@ -357,7 +357,7 @@ def object_features(v, # events (..., 24) in GeV
 class CoordinateFlow(nn.Module):
     "p(v|c) for events v (B, 24) given events c (B, 24), normalised units, through 18 physics coordinates of v (subclasses say which)"
     out_space = None   # 'x' or 'z'
-    def __init__(self, normaliser, # a `turbo_sim.models.Normaliser` (or its state_dict): the units of v and c
+    def __init__(self, normaliser, # a `turbo_sim.layers.Normaliser` (or its state_dict): the units of v and c
                  fit=None, # (z, x) training events (N, 24) in GeV to fit the scales of coordinates and context; None: unit scales (a checkpoint brings its own)
                  transforms:int=6, bins:int=8, hidden=(128, 128), embedding:int=64, bound:float=5.0, seed:int=0):
         super().__init__()

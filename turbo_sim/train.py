@@ -6,8 +6,7 @@
 __all__ = ['SINKHORN_TERMS', 'HISTORY_FIELDS', 'train_cli', 'build_optimisers', 'set_learning_rate', 'learning_rate_factor',
            'plateaued', 'ks_columns', 'validation_ks', 'ema_update', 'TrainingDiverged', 'StepRandoms', 'train_step',
            'sinkhorn_terms', 'log_names', 'FastStep', 'epoch_indices', 'distributed_context', 'average_gradients',
-           'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main', 'TrainConfig', 'build_model',
-           'save_checkpoint', 'load_checkpoint', 'load_model']
+           'train', 'plot_history', 'toy_joint', 'toy_config', 'train_main']
 
 # %% ../nbs/06_training.ipynb #1cff1b0c
 import contextlib, copy, csv, json, math, os, time
@@ -19,14 +18,12 @@ from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 from .core import command, pick_device, check_writable
 from .data import load_events, split_indices, content_sha256
-from .models import (Normaliser, TurboSim, CriticStack, rest_masses, TrainConfig, build_model,
-                              save_checkpoint, load_checkpoint, load_model)
-from .losses import (LossWeights, PRESETS, TERMS, CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
+from .layers import Normaliser, CriticStack, rest_masses
+from .config import TrainConfig, LossWeights, PRESETS, TERMS
+from .models import TurboSim, build_model, save_checkpoint, load_checkpoint, load_model
+from .losses import (CRITIC_SPACE, OUTPUT_OF, _SUPERVISED, make_critics, passes, turbo_loss, critics_loss,
                               sliced_wasserstein, critic_free_term, CRITIC_FREE, DIRECT, REVERSE, stack_events, stacked_critics_loss, stacked_generator_terms, nll_terms)
 from .response import clear_caches
-
-# %% ../nbs/06_training.ipynb #b8c29fd9
-_all_ = ['TrainConfig', 'build_model', 'save_checkpoint', 'load_checkpoint', 'load_model']
 
 # %% ../nbs/06_training.ipynb #f6a5b1f8
 def build_optimisers(cfg, model, critics,
@@ -471,7 +468,7 @@ def train_main(data:str='data/ttbar.h5', # FDL/ROL event file
                out:str='runs/turbo_sim', # output folder
                epochs:int=100, # epochs
                device:str='auto', # 'cpu', 'cuda' or 'auto'
-               preset:str='reference', # loss weights: a name in turbo_sim.losses.PRESETS
+               preset:str='reference', # loss weights: a name in turbo_sim.config.PRESETS
                batch_size:int=100, # events per batch (the global batch under torchrun)
                lr:float=1e-4, # encoder/decoder learning rate
                seed:int=0, # run seed
