@@ -3,7 +3,7 @@ import json, subprocess
 from pathlib import Path
 import numpy as np
 import pytest
-from turbo_sim.metrics import read_table, TALK_COLUMNS, EXTRA_COLUMNS
+from turbo_sim.metrics import read_table, TALK_COLUMNS, TABLE_COLUMNS
 from turbo_sim.reproduce import read_seed_table
 from turbo_sim.models import load_model
 
@@ -25,7 +25,7 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     rows, seeds = read_table(out/'ttbar_ks_mean.csv'), read_seed_table(out/'ttbar_ks.csv')
     assert list(rows) == ['turbo-sim best', 'turbo-sim mlp', 'turbo-sim flow', 'floor']
     assert {k: len(v) for k, v in seeds.items()} == {'turbo-sim best': 2, 'turbo-sim mlp': 2, 'turbo-sim flow': 2, 'floor': 1}
-    for name in rows: assert set(rows[name]) == set(TALK_COLUMNS + EXTRA_COLUMNS)
+    for name in rows: assert set(rows[name]) == set(TABLE_COLUMNS)
     assert all(0 <= v <= 1 for r in rows.values() for k, v in r.items() if k in TALK_COLUMNS)
     assert all(rows['floor'][k] < 0.1 for k in TALK_COLUMNS)                       # 3,000-event halves of one distribution
     for k in TALK_COLUMNS: assert rows['turbo-sim mlp'][k] == pytest.approx(np.mean([r[k] for r in seeds['turbo-sim mlp']]), abs=1e-5)   # the mean over seeds
@@ -41,4 +41,4 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     # the exported model, through the evaluation command, gives back its seed's row exactly (same evaluation seed, same events)
     run('turbo-sim-evaluate', '--model', str(out/'turbo_sim_best.pt'), '--data', str(DATA), '--out', str(tmp_path/'eval'), '--max-events', '6000')
     again, mine = read_table(tmp_path/'eval'/'ks.csv'), seeds[info['best']][info['best_seed']]
-    for k in TALK_COLUMNS + EXTRA_COLUMNS: assert again['model'][k] == pytest.approx(mine[k], abs=1e-5), k
+    for k in TABLE_COLUMNS: assert again['model'][k] == pytest.approx(mine[k], abs=1e-5), k

@@ -1,6 +1,6 @@
 """Train rows of the `turbo-sim-reproduce --baselines --seeds S` table ahead of it, e.g. in parallel processes on a small machine:
 
-    python tools/train_rows.py THREADS EPOCHS SEEDS [--patience P] [--commit] 'turbo-sim mlp' AAE ...
+    python tools/train_rows.py THREADS EPOCHS SEEDS [--patience P] [--only-seeds 0,2] [--commit] 'turbo-sim mlp' AAE ...
 
 Seed by seed (all the named rows with seed 0, then with seed 1, ...), the runs land in results/runs/<row>/seed_<s>/ with exactly
 the configurations `turbo_sim.reproduce.run_configs` gives for the same command line (`--epochs EPOCHS --patience P`); each run
@@ -26,6 +26,8 @@ if __name__ == '__main__':
     args = sys.argv[1:]
     patience = int(args.pop(args.index('--patience') + 1)) if '--patience' in args else 0
     if '--patience' in args: args.remove('--patience')
+    only = [int(v) for v in args.pop(args.index('--only-seeds') + 1).split(',')] if '--only-seeds' in args else None
+    if '--only-seeds' in args: args.remove('--only-seeds')
     commit = '--commit' in args
     if commit: args.remove('--commit')
     torch.set_num_threads(int(args[0]))
@@ -33,7 +35,7 @@ if __name__ == '__main__':
     runs = run_configs('data/ttbar.h5', epochs, 'auto', True, max_train=0, max_val=20_000, patience=patience)
     if unknown := [n for n in names if n not in runs]: sys.exit(f'unknown rows {unknown}; rows: {list(runs)}')
     splits = load_splits('data/ttbar.h5', TrainConfig().fractions, TrainConfig().split_seed)
-    for s in range(seeds):
+    for s in (range(seeds) if only is None else only):
         for n in names:
             print('training', n, 'seed', s, flush=True)
             run_dir = seed_dir('results', n, s)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['TERMS', 'SYMBOLS', 'PRESETS', 'LossWeights', 'TrainConfig']
 
-# %% ../nbs/03c_config.ipynb
+# %% ../nbs/03c_config.ipynb #34bf8850
 import json
 from dataclasses import dataclass, asdict, fields, replace
 
@@ -58,6 +58,7 @@ class TrainConfig:
     fractions:tuple = (0.6, 0.05, 0.35)  # train, validation, test
     max_train:int = 0                    # use at most this many training events (0: all)
     max_val:int = 20_000                 # validation events for the per-epoch KS sum
+    val_samples:int = 1                  # draws of the model per validation event (more: a less noisy KS sum for the plateau stop)
     normalise:str = 'global'             # 'global' (one mean/std per space, as the public code) or 'feature'
     # model
     encoder_widths:tuple = (24, 256, 128, 64, 24)

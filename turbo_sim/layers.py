@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'CHUNK', 'Normaliser', 'mlp', 'Critic', 'CriticStack', 'rest_masses', 'on_shell', 'pt_order_jets']
 
-# %% ../nbs/03b_layers.ipynb
+# %% ../nbs/03b_layers.ipynb #1ffa69d1
 import numpy as np
 import torch
 from torch import nn
@@ -57,7 +57,7 @@ def mlp(widths, # layer sizes, input first, output last
         if i < len(widths) - 2: layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
-# %% ../nbs/03b_layers.ipynb
+# %% ../nbs/03b_layers.ipynb #7f80b45a
 class Critic(nn.Module):
     "A critic (WGAN) or discriminator (logit): events (B, 24) -> score (B,)"
     def __init__(self, widths=(24, 256, 128, 64, 1), activation='relu'):
@@ -153,5 +153,5 @@ def pt_order_jets(v, # detector-level events (B, 24) in normalised units
     jets = torch.gather(jets, 1, order.unsqueeze(-1).expand(-1, -1, 4))
     return (torch.cat([o[:, :2], jets], 1).reshape(len(v), 24) - mean) / std
 
-# %% ../nbs/03b_layers.ipynb
+# %% ../nbs/03b_layers.ipynb #5e41565c
 CHUNK = (4096, 2**19)   # events per chunk of `simulate`/`unfold` on a CPU (activations stay in cache) and on a GPU (about 1 GB of activations)

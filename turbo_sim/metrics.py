@@ -228,7 +228,8 @@ def evaluate(model, # a `TurboSim`, or anything with `unfold(x)` and `simulate(z
         physics = physics_measures(model, z1, x1, z2, x2, z_unf, x_sim, seed)
         rows['model'].update(physics['model']); rows['floor'].update(physics['floor'])
         pred.update(physics['arrays']['pred']); truth2.update(physics['arrays']['truth'])
-    rows['arrays'] = dict(pred=pred, truth=truth2)
+        rank_dev = physics['rank_deviation']
+    rows['arrays'] = dict(pred=pred, truth=truth2, **({'rank_deviation': rank_dev} if extras else {}))
     return rows
 
 # %% ../nbs/07_metrics.ipynb #d5687a2f
@@ -297,7 +298,7 @@ def _same_file(trained_on, data):
     return a.name == b.name
 
 # %% ../nbs/07_metrics.ipynb #90aba8f6
-EVALUATION_FILES = ('ks.csv', 'ks.md', 'ks_coordinates.csv', 'wasserstein.csv', 'columns.png')
+EVALUATION_FILES = ('ks.csv', 'ks.md', 'ks_coordinates.csv', 'wasserstein.csv', 'columns.png', 'rank_calibration.csv')
 
 def _trained_on(ckpt, cfg, data, z, x, model_path) -> bool:
     "Was the model of `ckpt` trained on the events `z`, `x` of `data`? By their sha256 if the checkpoint has it (a warning if not the same), else by the file"
@@ -334,6 +335,7 @@ def evaluate_file(model_path, data, out, split:str='auto', seed:int=0, coordinat
     write_table(out/'ks.csv', rows, cols)
     if coordinates: write_table(out/'ks_coordinates.csv', rows, tuple(k for k in arrays['pred'] if k[:2] in ('z_', 'x_')))
     write_table(out/'wasserstein.csv', {'model': distance_row(arrays['pred'], arrays['truth'], wasserstein, TALK_COLUMNS)}, TALK_COLUMNS)
+    if 'rank_deviation' in arrays: write_table(out/'rank_calibration.csv', {'model': dict(zip(coordinate_names('z'), arrays['rank_deviation']))}, tuple(coordinate_names('z')))
     plot_columns(arrays['pred'], arrays['truth'], path=out/'columns.png')
     print(f'evaluated on {len(z)} events ({split} split) of {data}')
     (out/'ks.md').write_text(markdown_table(rows, cols) + f'\n\nKS x 1e-2 ({split} events of {data}: {len(z)}, halves of {len(z) // 2}); AUC and correlation distance as they are.\n')

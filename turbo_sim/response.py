@@ -318,9 +318,10 @@ class CouplingFlow(nn.Module):
         self.embed = _mlp((context, 128, embedding))
         self.affine = _mlp((embedding, 2 * features), zero_last=True)
         half = features // 2
-        self.layers = nn.ModuleList([SplineCoupling(features, embedding, half if i % 2 == 0 else features - half, bins, hidden, bound) for i in range(transforms)])
+        self.layers = nn.ModuleList([SplineCoupling(features, embedding, half if i % 2 == 0 else features - half, bins, hidden, bound) for i in range(transforms)])   # pairs: a random split, then its swap
         g = torch.Generator().manual_seed(seed)
-        perms = torch.stack([torch.randperm(features, generator=g) for _ in range(transforms)])
+        swap = torch.cat([torch.arange(half, features), torch.arange(half)])   # the features just transformed condition the next layer
+        perms = torch.stack([torch.randperm(features, generator=g) if i % 2 == 0 else swap for i in range(transforms)])
         self.register_buffer('perms', perms); self.register_buffer('inverse_perms', torch.argsort(perms, -1))
 
     def log_prob(self, v, # outcomes (*, B, F)

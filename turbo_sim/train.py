@@ -67,10 +67,15 @@ def ks_columns(a, b):
     "Kolmogorov-Smirnov statistic of each column of `a` (N, D) against `b` (M, D) -> (D,)"
     return np.asarray(ks_2samp(np.asarray(a), np.asarray(b), axis=0).statistic)
 
-def validation_ks(model, z_val, x_val):
+def validation_ks(model, z_val, x_val,
+                  n_samples:int=1, # draws of the model per event: more give a less noisy sum
+                 ):
     "KS sums {'unfold': E(x) vs z, 'simulate': D(z) vs x, 'sum'} on validation events in GeV"
     model.eval()
-    unf, sim = ks_columns(model.unfold(x_val), z_val).sum(), ks_columns(model.simulate(z_val, strict=False), x_val).sum()   # (early in training, an event may not pass in 100 draws)
+    k = None if n_samples == 1 else n_samples
+    draws = lambda v: v.reshape(-1, v.shape[-1])
+    unf = ks_columns(draws(model.unfold(x_val, n_samples=k)), z_val).sum()
+    sim = ks_columns(draws(model.simulate(z_val, n_samples=k, strict=False)), x_val).sum()   # (early in training, an event may not pass in 100 draws)
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
@@ -418,7 +423,7 @@ def train(cfg:TrainConfig, # the run
         if world > 1: torch.distributed.all_reduce(sums); sums /= world
         row = dict(epoch=epoch + 1, steps=n_steps, seconds=time.time() - t0, lr=cfg.lr * factor, **dict(zip(names, (sums / n_steps).tolist())))
         if main:
-            ks = validation_ks(average, z_val, x_val)
+            ks = validation_ks(average, z_val, x_val, cfg.val_samples)
             row.update(val_ks_unfold=ks['unfold'], val_ks_simulate=ks['simulate'], val_ks_sum=ks['sum'])
             history.append(row)
             if progress: print(f"epoch {epoch + 1}: L_turbo {row['L_turbo']:.4g}, validation KS sum {ks['sum']:.3f} (unfold {ks['unfold']:.3f}, simulate {ks['simulate']:.3f}), {row['seconds']:.1f} s")
