@@ -128,14 +128,16 @@ Z_MASSES = (0.0, 0.0, 4.8, 4.8, 0.33, 0.33)   # rest masses (GeV) of e-, nu~, b,
 def rapidity(p4s): "Rapidity (...) of `p4s` (..., 4)"; return 0.5 * torch.log((p4s[..., 3] + p4s[..., 2]) / (p4s[..., 3] - p4s[..., 2]))
 
 def boost(p4s, # four-vectors (..., 4)
-          beta, # velocities (..., 3), |beta| < 1
+          frame, # four-vectors (..., 4) of the moving frames (the parents)
+          mass=None, # the frames' masses (...), if known: better than E^2 - p^2 at large boosts
+          inverse:bool=False, # True: into the frame (the rest frame of the parent); False: out of it, into the laboratory
          ):
-    "The four-vectors `p4s` boosted by `beta` (..., 4): a frame moving with -beta sees them"
-    b2 = (beta**2).sum(-1, keepdim=True)
-    gamma = 1 / torch.sqrt(1 - b2)
+    "The four-vectors `p4s` (..., 4) boosted out of (or, with `inverse`, into) the rest frames of `frame`"
+    M = minkowski_mass(frame) if mass is None else torch.as_tensor(mass, dtype=p4s.dtype, device=p4s.device).expand(frame.shape[:-1])
+    gamma = (frame[..., 3] / M).unsqueeze(-1)                 # E / M: no 1 - beta^2 to lose precision in
+    beta = frame[..., :3] / frame[..., 3:] * (-1 if inverse else 1)
     bp = (beta * p4s[..., :3]).sum(-1, keepdim=True)
-    k = torch.where(b2 > 0, (gamma - 1) / torch.where(b2 > 0, b2, 1.0), 0.0)
-    p3 = p4s[..., :3] + (k * bp + gamma * p4s[..., 3:]) * beta
+    p3 = p4s[..., :3] + (gamma**2 / (gamma + 1) * bp + gamma * p4s[..., 3:]) * beta   # (gamma - 1) / beta^2 = gamma^2 / (gamma + 1)
     return torch.cat([p3, gamma * (p4s[..., 3:] + bp)], -1)
 
 def velocity(p4s): "Velocity (..., 3) of `p4s` (..., 4)"; return p4s[..., :3] / p4s[..., 3:]
@@ -145,7 +147,7 @@ def _direction(p4s):
     c = torch.clamp(p4s[..., 2] / p4s[..., :3].norm(dim=-1), -1 + 1e-12, 1 - 1e-12)
     return torch.stack([torch.atanh(c), torch.atan2(p4s[..., 1], p4s[..., 0])], -1)
 
-def _decay_angles(child, parent): "`_direction` (..., 2) of `child` in the rest frame of `parent` (..., 4)"; return _direction(boost(child, -velocity(parent)))
+def _decay_angles(child, parent): "`_direction` (..., 2) of `child` in the rest frame of `parent` (..., 4)"; return _direction(boost(child, parent, inverse=True))
 
 def _top_coords(t): "log pT, rapidity, phi, mass (..., 4) of `t` (..., 4)"; return torch.stack([torch.log(torch.hypot(t[..., 0], t[..., 1])), rapidity(t), torch.atan2(t[..., 1], t[..., 0]), minkowski_mass(t)], -1)
 
@@ -170,9 +172,10 @@ def _from_top_coords(c):
 def two_body(parent, # four-vectors (..., 4) of the decaying particles
              m1, m2, # masses (...) of the daughters, GeV
              angles, # artanh cos(theta), phi (..., 2) of daughter 1 in the parent's rest frame
+             mass=None, # the parents' masses (...), if known (exact where E^2 - p^2 of a fast parent is not, in float32)
             ):
     "The two daughters (..., 4) each of `parent`: daughter 1 along `angles` in the parent's rest frame, daughter 2 opposite"
-    M = minkowski_mass(parent)
+    M = minkowski_mass(parent) if mass is None else mass
     m2 = torch.as_tensor(m2, dtype=parent.dtype, device=parent.device).expand_as(M)
     m1 = torch.minimum(torch.as_tensor(m1, dtype=parent.dtype, device=parent.device).expand_as(M), M - m2)   # below threshold: at threshold
     lam = torch.clamp((M**2 - (m1 + m2)**2) * (M**2 - (m1 - m2)**2), min=0)
@@ -182,8 +185,7 @@ def two_body(parent, # four-vectors (..., 4) of the decaying particles
     n = torch.stack([sin * torch.cos(phis), sin * torch.sin(phis), cos], -1)
     d1 = torch.cat([p[..., None] * n, torch.sqrt(p**2 + m1**2)[..., None]], -1)
     d2 = torch.cat([-p[..., None] * n, torch.sqrt(p**2 + m2**2)[..., None]], -1)
-    beta = velocity(parent)
-    return boost(d1, beta), boost(d2, beta)
+    return boost(d1, parent, M), boost(d2, parent, M)
 
 LOG_PT_RANGE, Y_MAX = (-10.0, 9.0), 6.0   # a top's log(pT / GeV) and |rapidity| are kept inside these: pT below 8.1 TeV, |y| below 6 (a top at |y| = 6 would carry 35 TeV)
 
@@ -210,10 +212,10 @@ def from_resonance(v, # resonance coordinates (..., 18)
     v = physical_resonances(v, masses)
     t_had = _from_top_coords(v[..., 0:4])
     t_lep = _from_top_coords(torch.cat([v[..., 4:6], v[..., 2:3] + v[..., 6:7], v[..., 7:8]], -1))
-    w_had, b = two_body(t_had, v[..., 8], m_b, v[..., 9:11])
-    u, db = two_body(w_had, m_u, m_db, v[..., 11:13])
-    w_lep, bb = two_body(t_lep, v[..., 13], m_bb, v[..., 14:16])
-    e, nu = two_body(w_lep, m_e, m_nu, v[..., 16:18])
+    w_had, b = two_body(t_had, v[..., 8], m_b, v[..., 9:11], v[..., 3])
+    u, db = two_body(w_had, m_u, m_db, v[..., 11:13], v[..., 8])
+    w_lep, bb = two_body(t_lep, v[..., 13], m_bb, v[..., 14:16], v[..., 7])
+    e, nu = two_body(w_lep, m_e, m_nu, v[..., 16:18], v[..., 13])
     return torch.stack([e, nu, b, bb, u, db], -2).reshape(*v.shape[:-1], 24)
 
 def on_mass_shell(z, masses=Z_MASSES):
