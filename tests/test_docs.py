@@ -233,3 +233,28 @@ def test_page_shows_results_table_and_figure(processed, tmp_path, name):
     assert not problems, f'{name} in Chromium: {problems} (page {page}, screenshots in {tmp_path})'
     ARTIFACTS.mkdir(exist_ok=True)
     for shot in shots: shutil.copy(tmp_path/shot, ARTIFACTS/shot)  # kept from the last passing run
+
+
+# ---- the home page's numbers: read from results/, stored as outputs, copied into README.md by tools/make_readme.py
+
+def markdown_outputs(cell):
+    "The `text/markdown` of a code cell's outputs"
+    return [''.join(o['data']['text/markdown']) for o in cell.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+
+
+def test_index_outputs_are_the_committed_results():
+    "Run index.ipynb as nbdev_test does: its Markdown outputs (the README's tables and numbers) equal the stored ones"
+    sys.path.insert(0, str(ROOT/'tools'))
+    from run_notebooks import skipped, skip_flags
+    from execnb.nbio import read_nb
+    from execnb.shell import CaptureShell
+    from fastcore.xtras import working_directory
+    nb = read_nb(NBS/'index.ipynb')
+    stored = [markdown_outputs(c) for c in nb.cells]
+    assert any(stored), 'index.ipynb has no stored Markdown outputs: run python tools/run_notebooks.py nbs/index.ipynb'
+    flags = skip_flags()
+    with working_directory(NBS):
+        CaptureShell(NBS/'index.ipynb').run_all(nb, exc_stop=True, preproc=lambda c: skipped(c, flags))
+    stale = [i for i, c in enumerate(nb.cells) if markdown_outputs(c) != stored[i]]
+    assert not stale, (f'index.ipynb cells {stale} show other numbers than results/ gives now: run '
+                       'python tools/run_notebooks.py nbs/index.ipynb && python tools/make_readme.py')

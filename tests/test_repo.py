@@ -1,6 +1,6 @@
 "The repository keeps its promises: the README shows the commands CI runs, the layout is nbdev's."
 from pathlib import Path
-import configparser
+import configparser, re
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -36,3 +36,23 @@ def test_readme_is_the_index_notebook():
     import subprocess, sys
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'make_readme.py'), '--check'], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+def test_readme_is_for_users():
+    "At most ~1,200 words, no project history (that is CHANGELOG.md), and the pretrained model's domain stated"
+    text = (ROOT/'README.md').read_text()
+    assert len(text.split()) <= 1200, f'README.md has {len(text.split())} words; the issue asks for at most ~1,200'
+    assert not re.search(r'\bStep \d', text), 'README.md tells project history: it belongs in CHANGELOG.md'
+    assert (ROOT/'CHANGELOG.md').exists()
+    for fact in ('13 TeV', 'e-, nu_e~, b, b~, u, d~', 'electron, missing momentum, jets 1-4 by descending pT', 'GeV'): assert fact in text, fact
+
+
+def test_readme_troubleshooting_quotes_the_package():
+    "Every message the README's troubleshooting table quotes (each piece between '…') is text the package raises"
+    section = (ROOT/'README.md').read_text().split('## Troubleshooting', 1)[1].split('\n## ', 1)[0]
+    first_cells = [l.split('|')[1] for l in section.splitlines() if l.startswith('| `')]
+    pieces = [p.strip() for c in first_cells for span in re.findall(r'`([^`]+)`', c) for p in span.split('…') if p.strip()]
+    source = ''.join(p.read_text() for p in (ROOT/'turbo_sim').glob('*.py'))
+    assert len(first_cells) >= 5, section
+    missing = [p for p in pieces if p not in source]
+    assert not missing, f'README.md quotes messages the package no longer has: {missing}'
