@@ -38,10 +38,11 @@ def test_build_makes_wheel_and_sdist(installed):
     wheel, = dist.glob('turbo_sim-*.whl'); sdist, = dist.glob('turbo_sim-*.tar.gz')
     names = zipfile.ZipFile(wheel).namelist()
     assert 'turbo_sim/models.py' in names and 'turbo_sim/__init__.py' in names
-    assert not [n for n in names if n.startswith(('data/', 'results/', 'nbs/', 'tests/')) or n.endswith(('.h5', '.pt', '.root', '.ipynb'))], names
+    assert 'turbo_sim/pretrained/turbo_sim_best.pt' in names   # the pretrained model travels with the package
+    assert not [n for n in names if n.startswith(('data/', 'results/', 'nbs/', 'tests/')) or n.endswith(('.h5', '.root', '.ipynb')) or (n.endswith('.pt') and 'pretrained/' not in n)], names
     members = tarfile.open(sdist).getnames()
     assert any(m.endswith('/settings.ini') for m in members)   # setup.py reads it: without it the wheel cannot be built from the sdist
-    assert not [m for m in members if '/data/' in m or '/results/' in m or m.endswith(('.h5', '.pt'))]
+    assert not [m for m in members if '/data/' in m or '/results/' in m or m.endswith('.h5') or (m.endswith('.pt') and '/pretrained/' not in m)]
 
 
 def test_import_from_fresh_environment(installed):
@@ -74,3 +75,18 @@ def test_missing_data_says_how_to_get_it(installed):
     assert 'data/ttbar.h5: no such file' in error[0] and 'https://github.com/turbo-sim/turbo-sim' in error[0]
     assert 'turbo-sim-generate --n-events 250000 --seed 2026 --out data/ttbar.h5' in error[0]
     assert list(elsewhere.iterdir()) == []
+
+
+def test_pretrained_model_from_the_wheel(installed, tmp_path):
+    "`turbo_sim.load_model('pretrained')` works after `pip install`, outside any checkout, and is the committed results/turbo_sim_best.pt"
+    import hashlib, numpy as np
+    from turbo_sim.data import load_events
+    _, fresh, env, elsewhere = installed
+    np.save(tmp_path/'z.npy', load_events(REPO/'data'/'ttbar.h5')[0][:1000])
+    code = (f"import numpy as np, turbo_sim; m = turbo_sim.load_model('pretrained'); x = m.simulate(np.load({str(tmp_path/'z.npy')!r}), seed=1)\n"
+            "from turbo_sim.models import PRETRAINED; print(x.shape, bool(np.isfinite(x).all()), PRETRAINED)")
+    shape_a, shape_b, finite, where = run(fresh/'bin'/'python', '-c', code, cwd=elsewhere, env=env).stdout.split()
+    assert (shape_a + shape_b, finite) == ('(1000,24)', 'True')
+    assert Path(where).is_relative_to(fresh.resolve())
+    digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()
+    assert digest(where) == digest(REPO/'results'/'turbo_sim_best.pt')   # the shipped copy is the committed pretrained model

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from turbo_sim.config import TrainConfig
 from turbo_sim.data import load_events, split_events, content_sha256
-from turbo_sim.metrics import evaluate, plot_columns, physics_measures, coordinate_names
+from turbo_sim.metrics import evaluate, plot_columns, coordinate_names, TALK_COLUMNS, PARTON_MASS_COLUMNS
 from turbo_sim.models import load_model, load_checkpoint
 from turbo_sim.reproduce import read_seed_table, write_results, seed_dir, _slug, _train_seconds
 
@@ -41,7 +41,7 @@ def main(rows, seeds=3, out='results', data='data/ttbar.h5'):
             per_seed[name].append(result['model']); floor = result['floor']
             val[name].append(float(best['val_ks_sum']))
             if s == 0:
-                plot_columns(result['arrays']['pred'], result['arrays']['truth'], path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
+                plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + PARTON_MASS_COLUMNS, path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
                 shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
             n_epochs = len(json.loads(last['history']))
             info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg['epochs'], patience=cfg['patience'],

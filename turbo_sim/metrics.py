@@ -101,6 +101,7 @@ def correlation_distance(a, b):
 # %% ../nbs/07_metrics.ipynb #96c94d2f
 PARTON_MASS_COLUMNS = ('zm_tt', 'zm_W_had', 'zm_t_lep', 'zm_t_had')   # KS of the masses of the unfolded partons against z's
 COLUMN_LABELS.update(zm_tt=r'$m_{t\bar t}^{z}$', zm_W_had='$m_W^{had,z}$', zm_t_lep='$m_t^{lep,z}$', zm_t_had='$m_t^{had,z}$')
+MASS_RANGES.update(zm_tt=(250, 1500), zm_W_had=(60, 100), zm_t_lep=(155, 190), zm_t_had=(155, 190))
 MOMENTA = [4 * i + k for i in range(6) for k in range(3)]   # (px, py, pz) columns of the six objects, (18,)
 
 def parton_mass_columns(z): "The four masses (N,) of parton events `z` (N, 24), named as `PARTON_MASS_COLUMNS`"; return {'z' + k: v for k, v in parton_observables(z).items()}
@@ -267,7 +268,7 @@ def markdown_table(rows:dict, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2
 
 # %% ../nbs/07_metrics.ipynb #0b643c11
 def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Turbo-Sim', bins=50):
-    "Histograms of `pred` vs `truth` per column with model/truth ratio panels; saved to `path` if given"
+    "Histograms of `pred` vs `truth` per column (fractions of events) with ratio panels model / truth that show every point (arrows beyond 0-3); saved to `path` if given"
     import matplotlib.pyplot as plt
     n = len(names); ncol = 5 if n > 4 else n; nrow = -(-n // ncol)
     fig = plt.figure(figsize=(3.6 * ncol, 4.2 * nrow))
@@ -283,10 +284,15 @@ def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Tu
         top.tick_params(labelbottom=False); top.set_xlim(lo, hi); top.set_title(COLUMN_LABELS.get(k, k), fontsize=10)
         ok = (hp > 0) & (ht > 0)
         ratio = (hp[ok] / hp.sum()) / (ht[ok] / ht.sum()); err = ratio * np.sqrt(1 / hp[ok] + 1 / ht[ok])
-        bottom.errorbar(centres[ok], ratio, err, fmt='.', color='C3', ms=3); bottom.axhline(1, color='k', lw=0.8)
-        bottom.set_ylim(0.5, 1.5); bottom.set_xlabel(f'{COLUMN_LABELS.get(k, k)} [GeV]', fontsize=9)
-        if c == 0: top.set_ylabel('fraction'); bottom.set_ylabel('ratio')
-        if i == 0: top.legend(fontsize=8)
+        lo_r, hi_r = min(0.5, float((ratio - err).min(initial=1))), max(1.5, float((ratio + err).max(initial=1)))
+        lo_r, hi_r = max(lo_r, 0.0), min(hi_r, 3.0)                      # beyond 0-3: drawn as arrows at the edge
+        inside = (ratio >= lo_r) & (ratio <= hi_r)
+        bottom.errorbar(centres[ok][inside], ratio[inside], err[inside], fmt='.', color='C3', ms=3); bottom.axhline(1, color='k', lw=0.8)
+        bottom.plot(centres[ok][ratio > hi_r], np.full((ratio > hi_r).sum(), hi_r * 0.97), '^', color='C3', ms=4)
+        bottom.plot(centres[ok][ratio < lo_r], np.full((ratio < lo_r).sum(), lo_r + 0.03), 'v', color='C3', ms=4)
+        bottom.set_ylim(lo_r, hi_r); bottom.set_xlabel(f"{COLUMN_LABELS.get(k, k)}{'' if k.startswith(('auc', 'corr')) else ' [GeV]'}", fontsize=9)
+        top.set_ylabel('fraction of events', fontsize=8); bottom.set_ylabel(f'{label.split(" (")[0][:12]} / truth', fontsize=7)
+        if i == 0: top.legend(fontsize=7, loc='best', frameon=False)
     if path: fig.savefig(path, dpi=90, bbox_inches='tight'); plt.close(fig)
     return fig
 

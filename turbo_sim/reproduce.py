@@ -276,7 +276,8 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
             per_seed.setdefault(name, []).append(result['model']); floor = result['floor']
             val.setdefault(name, []).append(float(best['val_ks_sum']))
             if s == 0:
-                plot_columns(result['arrays']['pred'], result['arrays']['truth'], path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
+                plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + tuple(c for c in PARTON_MASS_COLUMNS if c in result['arrays']['pred']),
+                             path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
                 shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
             n_epochs = len(json.loads(load_checkpoint(run_dir/'last.pt')['history']))
             info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg.epochs, patience=cfg.patience, batch_size=cfg.batch_size,
