@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from turbo_sim.jet_vae import load_jet_vae, read_scan, SCAN_COLUMNS
+from turbo_sim.jet_vae import load_jet_vae, read_scan, scan_chains
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -23,7 +23,7 @@ def run(cmd, *args, ok=True):
 def test_jet_vae_trains_and_resumes(tmp_path):
     out = tmp_path/'run'
     r = run('turbo-sim-jet-vae', '--data', DATA, '--beta', 20, '--out', out, '--epochs', 1, *SMALL)
-    assert 'active directions of 8' in r.stdout and 'GeV^2 (exact EMD)' in r.stdout
+    assert 'active directions of 8' in r.stdout and 'GeV^2 (exact EMD)' in r.stdout and '1 epochs, converged False' in r.stdout
     model, cfg = load_jet_vae(out/'last.pt')
     assert cfg.beta_GeV == 20 and cfg.n_latent == 8 and json.loads((out/'config.json').read_text())['beta_GeV'] == 20
     run('turbo-sim-jet-vae', '--data', DATA, '--beta', 20, '--out', out, '--epochs', 2, '--resume', *SMALL)
@@ -34,18 +34,32 @@ def test_jet_vae_trains_and_resumes(tmp_path):
 
 def test_beta_scan_command(tmp_path):
     out = tmp_path/'scan'
-    r = run('turbo-sim-beta-scan', '--data', DATA, '--out', out, '--beta-min', 5, '--beta-max', 50, '--n-beta', 3, '--epochs-first', 2, '--epochs-each', 1, *SMALL)
+    grid = ['--beta-min', 5, '--beta-max', 50, '--epochs', 2]
+    r = run('turbo-sim-beta-scan', '--data', DATA, '--out', out, *grid, '--n-beta', 3, *SMALL)
     scan = read_scan(out/'scan.csv')
-    assert list(scan['beta_GeV']) == [5., 15.8, 50.] and scan['kl_per_direction'].shape == (3, 8)
-    assert np.all(scan['emd2'] > 0) and np.all(scan['kl_total'] >= 0) and (out/'scan.png').stat().st_size > 10_000
-    assert sorted(p.name for p in out.iterdir()) == ['beta_15.8', 'beta_5', 'beta_50', 'scan.csv', 'scan.png']
+    assert list(scan['beta_GeV']) == [5., 15.8, 50.] and scan['kl_per_direction'].shape == (3, 8) and set(scan['direction']) == {'fine-to-coarse'}
+    assert np.all(scan['emd2'] > 0) and np.all(scan['kl_total'] >= 0) and list(scan['epochs']) == [2, 2, 2] and (out/'scan.png').stat().st_size > 10_000
+    assert sorted(p.name for p in out.iterdir()) == ['fine-to-coarse_seed0', 'scan.csv', 'scan.png']
+    assert sorted(p.name for p in (out/'fine-to-coarse_seed0').iterdir()) == ['beta_15.8', 'beta_5', 'beta_50']
     assert 'scan.csv and' in r.stdout
+    run('turbo-sim-beta-scan', '--data', DATA, '--out', out, *grid, '--n-beta', 3, *SMALL)   # finished: nothing is trained or appended
+    run('turbo-sim-beta-scan', '--data', DATA, '--out', out, *grid, '--n-beta', 2, '--direction', 'coarse-to-fine', *SMALL)
+    chains = scan_chains(read_scan(out/'scan.csv'))
+    assert list(chains) == [('fine-to-coarse', 0), ('coarse-to-fine', 0)] and list(chains[('coarse-to-fine', 0)]['beta_GeV']) == [5., 50.]
+    assert len((out/'scan.csv').read_text().splitlines()) == 1 + 3 + 2
+
+
+def test_jet_vae_uncentred(tmp_path):
+    run('turbo-sim-jet-vae', '--data', DATA, '--beta', 20, '--out', tmp_path/'u', '--epochs', 1, '--uncentred', '--hidden', 32, *SMALL)
+    model, cfg = load_jet_vae(tmp_path/'u'/'best.pt')
+    assert cfg.uncentred and cfg.hidden == 32 and cfg.distance == 'exact' and model.encoder.uncentred
 
 
 @pytest.mark.parametrize('args, message', [
     (['--data', 'no/such.h5'], 'no/such.h5: no such file'),
     (['--data', 'README.md'], 'README.md: not an HDF5 file'),
     (['--beta', '-1'], "'beta_GeV' must be positive; got -1.0"),
+    (['--distance', 'emd'], "'distance' must be one of exact, sinkhorn"),
     pytest.param(['--device', 'cuda:7'], "CUDA is not available", marks=pytest.mark.skipif(torch.cuda.is_available(), reason='a CUDA machine')),
 ])
 def test_jet_vae_bad_input(tmp_path, args, message):
@@ -57,3 +71,5 @@ def test_beta_scan_bad_grid(tmp_path):
     r = run('turbo-sim-beta-scan', '--out', tmp_path/'bad', '--more-betas', '22,abc', *SMALL, ok=False)
     assert "'more_betas' (--more-betas) must be numbers separated by commas" in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path/'bad').exists()
+    r = run('turbo-sim-beta-scan', '--out', tmp_path/'bad', '--direction', 'up', *SMALL, ok=False)
+    assert "'direction' (--direction) must be one of fine-to-coarse, coarse-to-fine" in r.stderr and 'Traceback' not in r.stderr
