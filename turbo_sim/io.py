@@ -681,7 +681,7 @@ def apply_model(model, # Turbo-Sim checkpoint
 def _summary(out, n_in, n_out, level):
     return f'{out}: {n_out:,} {level}-level events ({n_out // n_in} per input event, {n_in:,} input events)'
 
-def simulate_main(model:str, # Turbo-Sim checkpoint, e.g. results/turbo_sim_best.pt
+def simulate_main(model:str, # Turbo-Sim checkpoint, e.g. results/turbo_sim_best.pt, or 'pretrained' (the model inside the package)
                   partons:str, # parton-level events z (e-, nu_e~, b, b~, u, d~; GeV): HDF5 (dataset FDL), ROOT (branch z or the per-object branches) or LHE (pp -> tt~ -> e- + jets)
                   out:str, # output: .root (TTree 'events') or .h5 (dataset ROL)
                   n_samples:int=1, # detector-level draws per parton event; > 1 adds the counters 'event' and 'sample'
@@ -694,7 +694,7 @@ def simulate_main(model:str, # Turbo-Sim checkpoint, e.g. results/turbo_sim_best
     "Simulate detector-level events x from parton-level events z with a trained Turbo-Sim, into a ROOT or HDF5 file"
     print(_summary(*apply_model(model, partons, out, 'simulate', n_samples, force, seed, device, chunk, tree), 'detector'))
 
-def unfold_main(model:str, # Turbo-Sim checkpoint, e.g. results/turbo_sim_best.pt
+def unfold_main(model:str, # Turbo-Sim checkpoint, e.g. results/turbo_sim_best.pt, or 'pretrained' (the model inside the package)
                 events:str, # detector-level events x (electron, missing momentum, jets 1-4 by pT; GeV): HDF5 (dataset ROL) or ROOT (branch x or the per-object branches)
                 out:str, # output: .root (TTree 'events') or .h5 (dataset FDL)
                 n_samples:int=1, # parton-level draws per detector event; > 1 adds the counters 'event' and 'sample'
