@@ -23,7 +23,8 @@ from tqdm.auto import tqdm
 from .core import command, pick_device
 from .jets import load_jets, JetFileError
 from .emd import jet_emd, exact_emd, sinkhorn_emd, EMD_METHODS, DEFAULT_EMD
-from .train import save_checkpoint, load_checkpoint, TrainingDiverged, _check_finite, _rng_state, _set_rng_state
+from .models import save_checkpoint, load_checkpoint
+from .train import TrainingDiverged, _check_finite, _rng_state, _set_rng_state
 
 # %% ../nbs/11_jet_vae.ipynb #353870c8
 COORD_SCALE = 0.1  # the networks see and emit coordinates in units of 0.1 (the prongs of a W jet are 0.1-0.4 apart)
