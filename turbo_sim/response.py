@@ -176,8 +176,9 @@ def two_body(parent, # four-vectors (..., 4) of the decaying particles
             ):
     "The two daughters (..., 4) each of `parent`: daughter 1 along `angles` in the parent's rest frame, daughter 2 opposite"
     M = minkowski_mass(parent) if mass is None else mass
-    m2 = torch.as_tensor(m2, dtype=parent.dtype, device=parent.device).expand_as(M)
-    m1 = torch.minimum(torch.as_tensor(m1, dtype=parent.dtype, device=parent.device).expand_as(M), M - m2)   # below threshold: at threshold
+    like = lambda m: m.expand_as(M) if torch.is_tensor(m) else M.new_full(M.shape, float(m))   # a Python mass filled on the device: no copy from the host
+    m2 = like(m2)
+    m1 = torch.minimum(like(m1), M - m2)   # below threshold: at threshold
     lam = torch.clamp((M**2 - (m1 + m2)**2) * (M**2 - (m1 - m2)**2), min=0)
     p = torch.sqrt(lam) / (2 * M)
     cos, phis = torch.tanh(angles[..., 0]), angles[..., 1]
