@@ -51,7 +51,7 @@ def main(rows, seeds=3, out='results', data='data/ttbar.h5'):
               f"Rows added with tools/add_rows.py ({', '.join(rows)}): until {info[f'{rows[0]} / seed 0']['patience']} epochs without improvement of the validation KS sum, "
               f"at most {info[f'{rows[0]} / seed 0']['epoch_cap']} epochs, x {n_train} events.")
     run = dict(data=str(data), device='cpu', seeds=seeds, epochs=old['epochs'], patience=old.get('patience', 0), added_rows=list(rows),
-               added_with='tools/add_rows.py', earlier_seconds=old.get('seconds'))
+               added_with='tools/add_rows.py', earlier_seconds=old.get('earlier_seconds', old.get('seconds')))
     write_results(out, per_seed, floor, val, info, run, f'{len(z_te)} test events of {data}', budget, content_sha256(z_all, x_all), time.time() - t0)
     if ranks and ranks[0][3] is not None:
         cols = coordinate_names('z')

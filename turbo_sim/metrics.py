@@ -291,7 +291,7 @@ def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Tu
         bottom.plot(centres[ok][ratio > hi_r], np.full((ratio > hi_r).sum(), hi_r * 0.97), '^', color='C3', ms=4)
         bottom.plot(centres[ok][ratio < lo_r], np.full((ratio < lo_r).sum(), lo_r + 0.03), 'v', color='C3', ms=4)
         bottom.set_ylim(lo_r, hi_r); bottom.set_xlabel(f"{COLUMN_LABELS.get(k, k)}{'' if k.startswith(('auc', 'corr')) else ' [GeV]'}", fontsize=9)
-        top.set_ylabel('fraction of events', fontsize=8); bottom.set_ylabel(f'{label.split(" (")[0][:12]} / truth', fontsize=7)
+        top.set_ylabel('fraction of events', fontsize=8); bottom.set_ylabel('model / truth', fontsize=7)
         if i == 0: top.legend(fontsize=7, loc='best', frameon=False)
     if path: fig.savefig(path, dpi=90, bbox_inches='tight'); plt.close(fig)
     return fig

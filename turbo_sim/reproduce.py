@@ -301,7 +301,7 @@ def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped t
                    patience:int=0, # end each run when its validation KS sum has not improved for PATIENCE epochs; --epochs is then the cap (0: all epochs)
                   ):
     "Reproduce the Turbo-Sim tt̄ results: train, choose `turbo-sim best` on validation, evaluate with the talk's KS protocol, write the table and figures to --out"
-    reproduce(data, epochs or None, device, out, quick, baselines, max_train, seeds, [r.strip() for r in rows.split(',')] if rows else None, patience=patience)
+    reproduce(data, epochs or None, device, out, quick, baselines, max_train, seeds, patience=patience, rows=[r.strip() for r in rows.split(',')] if rows else None)
 
 reproduce_cli = command(reproduce_main, errors=(ValueError, OSError))  # the console script `turbo-sim-reproduce`
 
