@@ -83,3 +83,17 @@ def test_pretrained_model_reproduces_its_row(tmp_path):
     for c in ('nll_x', 'nll_z', 'iqr_m_W_had', 'iqr_m_t_lep', 'rank_dev'):
         if c in mine: assert again['model'][c] == pytest.approx(mine[c], rel=0.02), c
     for c in TALK_COLUMNS: assert again['floor'][c] == pytest.approx(read_table(RESULTS/'ttbar_ks_mean.csv')['floor'][c], abs=1e-9), c
+
+
+def test_pretrained_events_obey_the_selection():
+    "Issue 18, point 1: on 1e5 simulated events of the pretrained model, 100% have their jets in descending pT and 100% pass the selection; its unfolded partons are physical"
+    from turbo_sim.response import passes_selection, is_pt_ordered, pt_eta_phi, objects
+    model = load_model('pretrained')
+    z, x = load_events(ROOT/'data'/'ttbar.h5')
+    xs, draws = model.simulate(z[:100_000], seed=0, return_draws=True)
+    assert passes_selection(xs).all() and is_pt_ordered(xs).all()
+    assert 1 < draws.mean() < 1.5 and draws.max() <= 10_000   # about 1 / acceptance draws per event: most pass at once
+    zs = model.unfold(x[:20_000], seed=0)
+    import torch
+    kin = pt_eta_phi(objects(torch.as_tensor(zs, dtype=torch.float64)))
+    assert (zs.reshape(-1, 6, 4)[..., 3] > 0).all() and torch.isfinite(kin).all()   # E > 0, |eta| finite

@@ -70,10 +70,10 @@ def seeded(seed, # an integer, or None for the global generator as it is
     with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):
         torch.manual_seed(int(seed)); yield
 
-def redraw(draw, # rows (n,) -> outcomes (n, D) for those rows of a chunk
+def redraw(draw, # rows (n,), repeats allowed -> outcomes (n, D) for those rows of a chunk
            n:int, # rows in the chunk
            accept=None, # outcomes (m, D) -> bool (m,); None: every outcome is accepted
-           max_draws:int=100, # draws per row at most
+           max_draws:int=1000, # draws per row at most
            event_of=lambda row: row, # the event a row belongs to (for messages)
            strict:bool=True, # past `max_draws`: raise `SelectionError` (True) or keep the last draw (False)
           ):
@@ -82,15 +82,31 @@ def redraw(draw, # rows (n,) -> outcomes (n, D) for those rows of a chunk
     out = draw(rows)
     draws = torch.ones(n, dtype=torch.int64, device=out.device)
     if accept is None: return out, draws
-    bad = torch.nonzero(~accept(out)).squeeze(-1)
+    bad, k = torch.nonzero(~accept(out)).squeeze(-1).to(rows.device), 1
     while len(bad):
-        if not strict: bad = bad[draws[bad] < max_draws]
-        if len(bad) and int(draws[bad].max()) >= max_draws:
-            raise SelectionError(f"{len(bad)} of {n} outcomes (the first: event {event_of(int(bad[0]))}) failed the selection in {max_draws} draws each: the model puts almost none of "
+        left = max_draws - draws[bad].to(rows.device)
+        if not strict: bad, left = bad[left > 0], left[left > 0]
+        if len(bad) and int(left.min()) <= 0:
+            first = bad[left <= 0][0]
+            raise SelectionError(f"{int((left <= 0).sum())} of {n} outcomes (the first: event {event_of(int(first))}) failed the selection in {max_draws} draws each: the model puts almost none of "
                                  f"their outcomes in the acceptance. Check these inputs (are they tt̄ -> e- + jets partons in GeV?), raise 'max_draws', or pass select=False for raw draws.")
         if not len(bad): break
-        out[bad] = draw(bad.to(rows.device)); draws[bad] += 1
-        bad = bad[~accept(out[bad])]
+        k = min(2 * k, 64)                                                   # each row still failing gets k candidates at once, k doubling: few rounds even at low acceptance
+        m = torch.clamp(left, max=k)                                         # never more than the draws left
+        cand_rows = torch.repeat_interleave(bad, m)
+        cand = draw(cand_rows)
+        ok = accept(cand).to(rows.device)
+        starts = torch.cumsum(m, 0) - m                                      # each row's first candidate
+        position = torch.arange(len(cand_rows)) - torch.repeat_interleave(starts, m)
+        first_ok = torch.full((len(bad),), -1, dtype=torch.int64).scatter_reduce(0, torch.repeat_interleave(torch.arange(len(bad)), m)[ok], position[ok], 'amin', include_self=False)
+        passed = first_ok >= 0
+        taken = starts[passed] + first_ok[passed]
+        out[bad[passed].to(out.device)] = cand[taken.to(cand.device)]
+        draws[bad.to(draws.device)] += torch.where(passed, first_ok + 1, m).to(draws.device)
+        if not strict:   # a row that used its last draws keeps its last candidate
+            spent = ~passed & (left - m <= 0)
+            if spent.any(): out[bad[spent].to(out.device)] = cand[(starts[spent] + m[spent] - 1).to(cand.device)]
+        bad = bad[~passed]
     return out, draws
 
 
@@ -169,7 +185,7 @@ class TurboSim(nn.Module):
                  n_samples:int=None, # draw this many outcomes per event (oversampling, as CMS FlashSim does): the result is then (N, n_samples, 24)
                  seed:int=None, # draws reproducible from this seed, the global generator left as it was; None: from the global generator
                  select:bool=None, # jets in descending pT, and outcomes that fail the selection (`turbo_sim.response.passes_selection`) re-drawn with z fixed: draws of p(x | z, selected); False: the map's raw draws; None: the model's `select`
-                 max_draws:int=100, # draws per outcome at most; `SelectionError` if an outcome has not passed by then (and `strict`)
+                 max_draws:int=10_000, # draws per outcome at most; `SelectionError` if an outcome has not passed by then (and `strict`); real events the model finds rare take hundreds (one in 1e5 of the shipped ones: an electron whose parton lies outside the tracker)
                  strict:bool=True, # False: an outcome that has not passed in `max_draws` keeps its last draw instead (the validation of a model in training)
                  return_draws:bool=False, # also return the draws each outcome took, (N,) or (N, n_samples): 1 / acceptance on average
                 ):
