@@ -79,8 +79,9 @@ up to 50 kt R = 0.07 subjets with pT fractions and (Δy, Δφ) from the jet axis
 turbo-sim-jets --n-jets {n} --seed {info['seed']} --out data/wjets.h5 --shard-size {info['shard_size']}
 ```
 
-(as recorded in the file: `{info.get('command', '')}`). `wjets.h5` holds the jets themselves (gzip-compressed); its
-{info['n_shards']} shards, from which it was merged, are not shipped: the command above makes them again, identical, from the seed.
+(as recorded in the file: `{info.get('command', '')}`). `wjets.h5` holds the jets themselves (gzip-compressed); the
+{info['n_shards']} shards it was merged from are committed in `wjets.shards/` (the command above finds them finished; it
+makes them again, identical, from the seed where they are missing).
 sha256 of `wjets.h5`: `{file_sha256(path)}` (also in `SHA256SUMS`).
 """
 
