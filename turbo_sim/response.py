@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['JET_PERMUTATIONS', 'Z_MASSES', 'LOG_PT_RANGE', 'Y_MAX', 'MIN_BIN', 'MIN_SLOPE', 'MAX_LOGIT', 'wrap_phi', 'pt_eta_phi',
            'massless', 'minkowski_mass', 'objects', 'jet_threshold', 'jet_eta_max', 'passes_selection', 'is_pt_ordered',
-           'delta_r_matrix', 'match_jets', 'to_response', 'from_response', 'response_log_jacobian', 'rapidity', 'boost',
-           'velocity', 'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
+           'delta_r_matrix', 'match_jets', 'to_response', 'from_response', 'response_log_jacobian', 'rapidity',
+           'velocity', 'boost', 'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
            'resonance_log_jacobian', 'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow',
            'object_features', 'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow', 'clear_caches']
 
@@ -18,6 +18,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .detector import DetectorConfig
+from .layers import mlp
 
 # %% ../nbs/04b_response.ipynb #b16f8c73
 def wrap_phi(dphi): "Azimuth differences `dphi` (...) wrapped into [-pi, pi)"; return torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
@@ -127,6 +128,8 @@ Z_MASSES = (0.0, 0.0, 4.8, 4.8, 0.33, 0.33)   # rest masses (GeV) of e-, nu~, b,
 
 def rapidity(p4s): "Rapidity (...) of `p4s` (..., 4)"; return 0.5 * torch.log((p4s[..., 3] + p4s[..., 2]) / (p4s[..., 3] - p4s[..., 2]))
 
+def velocity(p4s): "Velocity (..., 3) of `p4s` (..., 4)"; return p4s[..., :3] / p4s[..., 3:]
+
 def boost(p4s, # four-vectors (..., 4)
           frame, # four-vectors (..., 4) of the moving frames (the parents)
           mass=None, # the frames' masses (...), if known: better than E^2 - p^2 at large boosts
@@ -135,12 +138,11 @@ def boost(p4s, # four-vectors (..., 4)
     "The four-vectors `p4s` (..., 4) boosted out of (or, with `inverse`, into) the rest frames of `frame`"
     M = minkowski_mass(frame) if mass is None else torch.as_tensor(mass, dtype=p4s.dtype, device=p4s.device).expand(frame.shape[:-1])
     gamma = (frame[..., 3] / M).unsqueeze(-1)                 # E / M: no 1 - beta^2 to lose precision in
-    beta = frame[..., :3] / frame[..., 3:] * (-1 if inverse else 1)
+    beta = velocity(frame) * (-1 if inverse else 1)
     bp = (beta * p4s[..., :3]).sum(-1, keepdim=True)
     p3 = p4s[..., :3] + (gamma**2 / (gamma + 1) * bp + gamma * p4s[..., 3:]) * beta   # (gamma - 1) / beta^2 = gamma^2 / (gamma + 1)
     return torch.cat([p3, gamma * (p4s[..., 3:] + bp)], -1)
 
-def velocity(p4s): "Velocity (..., 3) of `p4s` (..., 4)"; return p4s[..., :3] / p4s[..., 3:]
 
 def _direction(p4s):
     "artanh cos(theta) and phi (..., 2) of the momenta of `p4s` (..., 4)"
@@ -285,14 +287,10 @@ def rq_spline(v, # values (...)
 
 
 # %% ../nbs/04b_response.ipynb #709aa1ce
-def _mlp(widths, activation=nn.ReLU, zero_last:bool=False):
-    "Linear layers of `widths` with `activation` between them; the last layer zeroed if `zero_last` (the flow starts as the identity)"
-    layers = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2: layers.append(activation())
-    if zero_last: nn.init.zeros_(layers[-1].weight); nn.init.zeros_(layers[-1].bias)
-    return nn.Sequential(*layers)
+def _zero_last(net:nn.Sequential) -> nn.Sequential:
+    "`net` with its last linear layer zeroed: a flow built of such nets starts as the identity"
+    nn.init.zeros_(net[-1].weight); nn.init.zeros_(net[-1].bias)
+    return net
 
 class SplineCoupling(nn.Module):
     "v (..., F) -> the first `n_cond` features unchanged, the others through splines whose parameters come from them and the context"
@@ -301,7 +299,7 @@ class SplineCoupling(nn.Module):
         self.n_cond, self.n_out, self.bins, self.bound = n_cond, features - n_cond, bins, bound
         self.first = nn.Linear(n_cond, hidden[0])                       # the hyper-network's first layer, split: features ...
         self.context = nn.Linear(embedding, hidden[0], bias=False)      # ... plus context, without concatenating them
-        self.rest = _mlp((*hidden, self.n_out * (3 * bins - 1)), zero_last=True)
+        self.rest = _zero_last(mlp((*hidden, self.n_out * (3 * bins - 1))))
 
     def _params(self, a, h): return self.rest(torch.relu(self.first(a) + self.context(h))).reshape(*a.shape[:-1], self.n_out, 3 * self.bins - 1)
 
@@ -318,8 +316,8 @@ class CouplingFlow(nn.Module):
     def __init__(self, features:int, context:int, transforms:int=6, bins:int=8, hidden=(128, 128), embedding:int=64, bound:float=5.0, seed:int=0):
         super().__init__()
         self.features, self.context_size = features, context
-        self.embed = _mlp((context, 128, embedding))
-        self.affine = _mlp((embedding, 2 * features), zero_last=True)
+        self.embed = mlp((context, 128, embedding))
+        self.affine = _zero_last(mlp((embedding, 2 * features)))
         half = features // 2
         self.layers = nn.ModuleList([SplineCoupling(features, embedding, half if i % 2 == 0 else features - half, bins, hidden, bound) for i in range(transforms)])   # pairs: a random split, then its swap
         g = torch.Generator().manual_seed(seed)
