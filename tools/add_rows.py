@@ -10,14 +10,13 @@ git, so the measures added after they were made stay empty for them), the floor 
 best seed and writes every table. out/rank_calibration.csv gets the rank-histogram deviation of each z column of every
 added seed.
 """
-import argparse, json, shutil, time
+import argparse, json, time
 import numpy as np
 import torch
 from turbo_sim.config import TrainConfig
 from turbo_sim.data import load_events, split_events, content_sha256
-from turbo_sim.metrics import evaluate, plot_columns, coordinate_names, TALK_COLUMNS, PARTON_MASS_COLUMNS
-from turbo_sim.models import load_model, load_checkpoint
-from turbo_sim.reproduce import read_seed_table, write_results, seed_dir, _slug, _train_seconds
+from turbo_sim.metrics import coordinate_names
+from turbo_sim.reproduce import read_seed_table, write_results, evaluate_run
 
 
 def main(rows, seeds=3, out='results', data='data/ttbar.h5'):
@@ -33,19 +32,9 @@ def main(rows, seeds=3, out='results', data='data/ttbar.h5'):
     for name in rows:
         per_seed[name], val[name] = [], []
         for s in range(seeds):
-            run_dir = seed_dir(out, name, s)
-            best, last = load_checkpoint(run_dir/'best.pt'), load_checkpoint(run_dir/'last.pt')
-            cfg = json.loads(last['config'])
-            print(f'evaluating {name!r}, seed {s} (best validation checkpoint, epoch {best["epoch"] + 1}) on the test split', flush=True)
-            result = evaluate(load_model(run_dir/'best.pt'), z_te, x_te, 0)
+            result, v, info[f'{name} / seed {s}'] = evaluate_run(out, name, s, z_te, x_te, n_train)
             per_seed[name].append(result['model']); floor = result['floor']
-            val[name].append(float(best['val_ks_sum']))
-            if s == 0:
-                plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + PARTON_MASS_COLUMNS, path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
-                shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
-            n_epochs = len(json.loads(last['history']))
-            info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg['epochs'], patience=cfg['patience'],
-                                              batch_size=cfg['batch_size'], train_events=n_train, events_seen=n_epochs * n_train, best_epoch=best['epoch'] + 1, val_ks_sum=val[name][-1])
+            val[name].append(v)
             ranks.append((name, s, result['model']['rank_dev'], result['arrays']['rank_deviation']))
     budget = (f"Rows trained before Step 8: {old['epochs']} epochs each, as committed then (their runs' checkpoints are not in git: the measures added in Step 8 are empty for them). "
               f"Rows added with tools/add_rows.py ({', '.join(rows)}): until {info[f'{rows[0]} / seed 0']['patience']} epochs without improvement of the validation KS sum, "

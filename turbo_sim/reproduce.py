@@ -7,8 +7,8 @@ __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'FLOW_NLL',
            'ABLATIONS', 'MASS_COLUMNS', 'MASS_TARGET', 'PARTON_MASS_TARGET', 'AUC_TARGETS', 'NLL_TARGET',
            'reproduce_cli', 'best_config', 'response_config', 'candidate_configs', 'reference_config', 'run_configs',
            'seed_dir', 'check_targets', 'targets_markdown', 'export_model', 'choose_best', 'seed_stats',
-           'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'write_results', 'reproduce', 'reproduce_main',
-           'closure']
+           'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'write_results', 'evaluate_run', 'reproduce',
+           'reproduce_main', 'closure']
 
 # %% ../nbs/08_ttbar.ipynb #d97206a0
 import json, os, shutil, time
@@ -228,6 +228,27 @@ def write_results(out, # the results folder: run folders in out/runs/, tables an
     return mean
 
 
+# %% ../nbs/08_ttbar.ipynb #c93f91a3
+def evaluate_run(out, # the results folder
+                 name:str, s:int, # the row and its training seed: the run in `seed_dir(out, name, s)`
+                 z_te, x_te, # test events in GeV
+                 n_train:int, # training events of the run
+                 seed:int=0, device='cpu', say=print):
+    "Evaluate the best checkpoint of a finished run on the test events (seed 0 also draws its figures): (`evaluate`'s result, its best validation KS sum, its record for run_info.json)"
+    run_dir = seed_dir(out, name, s)
+    best, last = load_checkpoint(run_dir/'best.pt'), load_checkpoint(run_dir/'last.pt')
+    cfg = TrainConfig.from_dict(json.loads(last['config']))
+    say(f'[turbo-sim] evaluating {name!r}, seed {s} (best validation checkpoint, epoch {best["epoch"] + 1}) on the test split')
+    result = evaluate(load_model(run_dir/'best.pt', device), z_te, x_te, seed)
+    if s == 0:
+        plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + tuple(c for c in PARTON_MASS_COLUMNS if c in result['arrays']['pred']),
+                     path=Path(out)/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
+        shutil.copyfile(run_dir/'history.png', Path(out)/f'history_{_slug(name)}.png')
+    n_epochs, v = len(json.loads(last['history'])), float(best['val_ks_sum'])
+    return result, v, dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg.epochs, patience=cfg.patience, batch_size=cfg.batch_size,
+                           train_events=n_train, events_seen=n_epochs * n_train, best_epoch=best['epoch'] + 1, val_ks_sum=v)
+
+
 # %% ../nbs/08_ttbar.ipynb #9b79c1e1
 def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               epochs:int=None, # passes over the training split for every row (default: 10, or 1 with `quick`); with `patience`, the cap
@@ -270,18 +291,9 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
             say(f"[turbo-sim] {'keeping the finished run' if done else 'training'} {name!r}, seed {s}, in {run_dir}: {plan} of {n_train} events, batch {cfg.batch_size}")
             train(replace(cfg, seed=s), run_dir, resume=True, data=splits, progress=progress)   # a finished run in `out` is kept, not retrained
             if rank != 0: continue   # under torchrun every process trains; rank 0 alone evaluates and writes
-            best = load_checkpoint(run_dir/'best.pt')
-            say(f'[turbo-sim] evaluating {name!r}, seed {s} (best validation checkpoint, epoch {best["epoch"] + 1}) on the test split')
-            result = evaluate(load_model(run_dir/'best.pt', device), z_te, x_te, seed)
+            result, v, info[f'{name} / seed {s}'] = evaluate_run(out, name, s, z_te, x_te, n_train, seed, device, say)
             per_seed.setdefault(name, []).append(result['model']); floor = result['floor']
-            val.setdefault(name, []).append(float(best['val_ks_sum']))
-            if s == 0:
-                plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + tuple(c for c in PARTON_MASS_COLUMNS if c in result['arrays']['pred']),
-                             path=out/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
-                shutil.copyfile(run_dir/'history.png', out/f'history_{_slug(name)}.png')
-            n_epochs = len(json.loads(load_checkpoint(run_dir/'last.pt')['history']))
-            info[f'{name} / seed {s}'] = dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg.epochs, patience=cfg.patience, batch_size=cfg.batch_size,
-                                              train_events=n_train, events_seen=n_epochs * n_train, best_epoch=best['epoch'] + 1, val_ks_sum=val[name][-1])
+            val.setdefault(name, []).append(v)
     if rank != 0: return {}
     budget = f'until {patience} epochs without improvement, at most {epochs} epochs' if patience else f'{epochs} epochs'
     mean = write_results(out, per_seed, floor, val, info, dict(data=str(data), device=str(pick_device(device)), seeds=seeds, epochs=epochs, patience=patience),
