@@ -3,7 +3,7 @@ import json, subprocess
 from pathlib import Path
 import numpy as np
 import pytest
-from turbo_sim.metrics import read_table, TALK_COLUMNS, TABLE_COLUMNS
+from turbo_sim.metrics import read_table, table_rows, TALK_COLUMNS, TABLE_COLUMNS
 from turbo_sim.reproduce import read_seed_table
 from turbo_sim.models import load_model
 
@@ -22,7 +22,9 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     stdout = run('turbo-sim-reproduce', '--quick', '--max-train', '5000', '--seeds', '2', '--rows', 'turbo-sim mlp,turbo-sim flow',
                  '--out', str(out), '--device', 'cpu', '--threads', '1')
     assert 'Turbo-Sim (talk)' in stdout and ' ± ' in stdout
-    rows, seeds = read_table(out/'ttbar_ks_mean.csv'), read_seed_table(out/'ttbar_ks.csv')
+    rows = table_rows(read_table(out/'ttbar_ks_mean.csv'))
+    runs = read_seed_table(out/'ttbar_ks.csv')
+    seeds = {m: [{c: v for c, v in r.items() if c not in ('model', 'seed')} for r in g.to_dict('records')] for m, g in runs.groupby('model', sort=False)}
     assert list(rows) == ['turbo-sim best', 'turbo-sim mlp', 'turbo-sim flow', 'floor']
     assert {k: len(v) for k, v in seeds.items()} == {'turbo-sim best': 2, 'turbo-sim mlp': 2, 'turbo-sim flow': 2, 'floor': 1}
     for name in rows: assert set(rows[name]) == set(TABLE_COLUMNS)
@@ -40,5 +42,5 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     assert model.simulate(np.zeros((3, 24), np.float32) + 50).shape == (3, 24)
     # the exported model, through the evaluation command, gives back its seed's row exactly (same evaluation seed, same events)
     run('turbo-sim-evaluate', '--model', str(out/'turbo_sim_best.pt'), '--data', str(DATA), '--out', str(tmp_path/'eval'), '--max-events', '6000')
-    again, mine = read_table(tmp_path/'eval'/'ks.csv'), seeds[info['best']][info['best_seed']]
+    again, mine = table_rows(read_table(tmp_path/'eval'/'ks.csv')), seeds[info['best']][info['best_seed']]
     for k in TABLE_COLUMNS: assert again['model'][k] == pytest.approx(mine[k], abs=1e-5), k

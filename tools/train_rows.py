@@ -2,25 +2,30 @@
 
     python tools/train_rows.py THREADS EPOCHS SEEDS [--patience P] [--only-seeds 0,2] [--commit] 'turbo-sim mlp' AAE ...
 
-Seed by seed (all the named rows with seed 0, then with seed 1, ...), the runs land in results/runs/<row>/seed_<s>/ with exactly
-the configurations `turbo_sim.reproduce.run_configs` gives for the same command line (`--epochs EPOCHS --patience P`); each run
-resumes where it stopped. `turbo-sim-reproduce --baselines --epochs EPOCHS --patience P --seeds SEEDS --out results` then finds
-them finished, keeps them (their training time comes from their history), and evaluates and tabulates every row.
-With --commit, each finished run's record (config.json, history.csv) is committed to git as soon as it finishes: only git
-survives a new machine.
+Seed by seed (all the named rows with seed 0, then with seed 1, ...), the runs land in STAGE/runs/<row>/seed_<s>/ (STAGE:
+--stage, default results/plateau) with exactly the configurations `turbo_sim.reproduce.run_configs` gives for the same
+command line (`--epochs EPOCHS --patience P`); each run resumes where it stopped. They are staged outside results/runs/,
+whose records are those of the committed table, until `python tools/add_rows.py ROW --stage STAGE` moves a row's finished
+seeds there and evaluates them into the table. (`turbo-sim-reproduce --baselines --epochs EPOCHS --patience P --seeds SEEDS
+--out STAGE` would also find them finished, keep them and tabulate every row.)
+With --commit, each finished run's record (config.json, history.csv) and checkpoints (best.pt, last.pt: the evaluation
+needs them) are committed to git as soon as it finishes: only git survives a new machine. Before a session ends, commit
+the last.pt of the unfinished run as well (`git add -f`).
 """
-import subprocess, sys, torch
+import subprocess, sys, time, torch
 from dataclasses import replace
 from turbo_sim.reproduce import run_configs, seed_dir
 from turbo_sim.config import TrainConfig
 from turbo_sim.train import train
 from turbo_sim.data import load_splits
 
-def commit_record(run_dir, message):
-    "Commit the run's config.json and history.csv, and nothing else that may be staged"
-    paths = [str(run_dir/'config.json'), str(run_dir/'history.csv')]
-    subprocess.run(['git', 'add', *paths], check=True)
-    subprocess.run(['git', 'commit', '-q', '-m', message, '--', *paths], check=False)
+def commit_record(run_dir, message, tries=20):
+    "Commit the run's config.json, history.csv, best.pt and last.pt, and nothing else that may be staged; retried while another git process holds the index"
+    paths = [str(run_dir/f) for f in ('config.json', 'history.csv', 'best.pt', 'last.pt')]
+    for _ in range(tries):
+        if subprocess.run(['git', 'add', '-f', *paths]).returncode == 0 and subprocess.run(['git', 'commit', '-q', '-m', message, '--', *paths]).returncode == 0: return
+        time.sleep(15)
+    print('could not commit', paths, flush=True)
 
 if __name__ == '__main__':
     args = sys.argv[1:]
@@ -28,6 +33,8 @@ if __name__ == '__main__':
     if '--patience' in args: args.remove('--patience')
     only = [int(v) for v in args.pop(args.index('--only-seeds') + 1).split(',')] if '--only-seeds' in args else None
     if '--only-seeds' in args: args.remove('--only-seeds')
+    stage = args.pop(args.index('--stage') + 1) if '--stage' in args else 'results/plateau'
+    if '--stage' in args: args.remove('--stage')
     commit = '--commit' in args
     if commit: args.remove('--commit')
     torch.set_num_threads(int(args[0]))
@@ -38,6 +45,6 @@ if __name__ == '__main__':
     for s in (range(seeds) if only is None else only):
         for n in names:
             print('training', n, 'seed', s, flush=True)
-            run_dir = seed_dir('results', n, s)
+            run_dir = seed_dir(stage, n, s)
             train(replace(runs[n], seed=s), run_dir, resume=True, data=splits, progress=False)
-            if commit: commit_record(run_dir, f'results/runs: {n!r} seed {s} trained ({"until " + str(patience) + " epochs without improvement, " if patience else ""}at most {epochs} epochs), its record')
+            if commit: commit_record(run_dir, f'{stage}: {n!r} seed {s} trained ({"until " + str(patience) + " epochs without improvement, " if patience else ""}at most {epochs} epochs), its record and checkpoints')

@@ -59,6 +59,7 @@ class TrainConfig:
     max_train:int = 0                    # use at most this many training events (0: all)
     max_val:int = 20_000                 # validation events for the per-epoch KS sum
     val_samples:int = 1                  # draws of the model per validation event (more: a less noisy KS sum for the plateau stop)
+    val_max_draws:int = 32               # validation with the selection: draws per outcome at most; one that has not passed keeps its last draw and counts against the model (an untrained model may need thousands)
     normalise:str = 'global'             # 'global' (one mean/std per space, as the public code) or 'feature'
     # model
     encoder_widths:tuple = (24, 256, 128, 64, 24)

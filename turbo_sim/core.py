@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['THREADS_HELP', 'DEVICE_TYPES', 'default_threads', 'set_threads', 'make_parser', 'command', 'pick_device',
-           'check_writable', 'check_output']
+           'check_writable', 'check_output', 'hep_style']
 
 # %% ../nbs/00a_core.ipynb #26286d7f
 import argparse, inspect, os, sys, tempfile, warnings
@@ -119,3 +119,14 @@ def check_output(path, # an output file
     if path.exists() and not force: raise ValueError(f"{path}: exists; pass --force to replace it.")
     check_writable(path.parent)
     return path
+
+# %% ../nbs/00a_core.ipynb #13443f54
+def hep_style(font_size:float=11, # base font size in points (mplhep's CMS style uses 26, for one-panel figures)
+              **rc) -> 'contextlib.AbstractContextManager':
+    "A matplotlib style context: mplhep's CMS style with fonts of `font_size`, and any rcParams `rc` on top"
+    import matplotlib.pyplot as plt, mplhep
+    sizes = {'font.size': font_size, 'legend.fontsize': 0.8 * font_size, 'xtick.labelsize': 0.85 * font_size, 'ytick.labelsize': 0.85 * font_size,
+             'axes.titlesize': font_size, 'axes.labelsize': font_size, 'xtick.major.size': 5, 'xtick.minor.size': 2.5, 'ytick.major.size': 5,
+             'ytick.minor.size': 2.5, 'figure.figsize': (6.4, 4.8), 'figure.dpi': 100, 'savefig.dpi': 100,
+             'mathtext.fontset': 'dejavusans'}   # (the style's custom maths fonts ask for a cursive family this machine may lack)
+    return plt.style.context({**mplhep.style.CMS, **sizes, **rc})

@@ -12,15 +12,17 @@ __all__ = ['COORD_SCALE', 'OLD_BETA_FACTOR', 'ACTIVE_NATS', 'LOG_NAMES', 'SCAN_C
            'jet_physics', 'latent_means', 'gaussian_scan', 'onset_groups', 'scan_claims']
 
 # %% ../nbs/11_jet_vae.ipynb #35610d1d
-import csv, json, math, time
+import json, math, time
 from dataclasses import dataclass, asdict, replace, fields
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 from tqdm.auto import tqdm
-from .core import command, pick_device
+from .core import command, pick_device, hep_style
 from .jets import load_jets, JetFileError
 from .emd import jet_emd, exact_emd, sinkhorn_emd, EMD_METHODS, DEFAULT_EMD
 from .models import save_checkpoint, load_checkpoint
@@ -337,16 +339,14 @@ def scan_grid(beta_min:float=1., beta_max:float=200., # the range in GeV
 SCAN_COLUMNS = ('direction', 'seed', 'beta_GeV', 'converged', 'epochs', 'val_loss', 'kl_total', 'emd2', 'emd2_train', 'n_active')
 DIRECTIONS = ('fine-to-coarse', 'coarse-to-fine')  # fine-to-coarse: the smallest beta first, each next beta from its finer neighbour
 
-def _format(v): return v if isinstance(v, str) else str(bool(v)) if isinstance(v, (bool, np.bool_)) else f'{v:.6g}'
-
 def append_scan_row(row:dict, path):
     "Append `row` (`SCAN_COLUMNS` and `kl_per_direction`) to the scan CSV `path`, writing its header first if it is new"
     path, kl = Path(path), list(row['kl_per_direction'])
     header = list(SCAN_COLUMNS) + [f'kl_{k}' for k in range(len(kl))]
     if path.exists() and (found := path.read_text().split('\n', 1)[0].split(',')) != header:
         raise ValueError(f'{path}: its columns {found[:len(SCAN_COLUMNS) + 1]}... are not those of this scan ({len(kl)} latent directions); write to another folder.')
-    lines = ([] if path.exists() else [','.join(header)]) + [','.join(_format(v) for v in [row[c] for c in SCAN_COLUMNS] + kl)]
-    with open(path, 'a') as f: f.write('\n'.join(lines) + '\n')
+    values = [bool(row[c]) if c == 'converged' else row[c] for c in SCAN_COLUMNS] + [float(v) for v in kl]
+    pd.DataFrame([values], columns=header).to_csv(path, mode='a', header=not path.exists(), index=False, float_format='%.6g')
     return path
 
 def write_scan(rows:list, path):
@@ -367,16 +367,16 @@ def read_scan(path) -> dict:
     "Columns of a scan CSV as arrays: those of `SCAN_COLUMNS` and `kl_per_direction` (n_rows, n_latent); an old table (loss EMD^2 / beta^2) converted, beta / sqrt 2"
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'{path}: no such scan; make it with turbo-sim-beta-scan.')
-    with open(path) as f: rows = list(csv.DictReader(f))
-    if not rows: raise ValueError(f'{path}: no rows.')
-    names = list(rows[0])
+    frame = pd.read_csv(path)
+    if frame.empty: raise ValueError(f'{path}: no rows.')
+    names = list(frame.columns)
     old = 'direction' not in names
     expected = ('beta_GeV', 'kl_total', 'emd2', 'emd2_sinkhorn', 'n_active', 'epochs') if old else SCAN_COLUMNS
     missing = [c for c in expected if c not in names]
     if missing: raise ValueError(f'{path}: columns {missing} are missing; expected {list(SCAN_COLUMNS)} and kl_0, kl_1, ...')
-    kinds = dict(direction=str, seed=int, converged=lambda v: v == 'True', epochs=int, n_active=int)
-    table = {c: np.array([kinds.get(c, float)(r[c]) for r in rows]) for c in expected}
-    table['kl_per_direction'] = np.array([[float(r[c]) for c in names if c.startswith('kl_') and c[3:].isdigit()] for r in rows])
+    kinds = dict(direction=str, seed=int, converged=bool, epochs=int, n_active=int)
+    table = {c: frame[c].to_numpy().astype(kinds.get(c, float)) for c in expected}
+    table['kl_per_direction'] = frame[[c for c in names if c.startswith('kl_') and c[3:].isdigit()]].to_numpy(float)
     return _old_scan(table, path) if old else table
 
 def scan_chains(scan:dict) -> dict:
@@ -436,28 +436,32 @@ def scan_dimensions(betas, kl_total, emd2):
 # %% ../nbs/11_jet_vae.ipynb #1fa01cb6
 def plot_scan(scan:dict, path=None):
     "The scan's four panels against beta in GeV: KL per latent direction (the first run), total KL and <EMD^2>, D(beta), D2(beta), one line per direction and seed"
-    chains = scan_chains(scan)
-    fig, axs = plt.subplots(1, 4, figsize=(17, 3.8))
-    (key0, first), twin = next(iter(chains.items())), axs[1].twinx()
-    for k in np.argsort(-first['kl_per_direction'].max(0)):
-        axs[0].plot(first['beta_GeV'], first['kl_per_direction'][:, k], marker='.', lw=1)
-    axs[0].axhline(ACTIVE_NATS, color='grey', ls=':', lw=1)
-    axs[0].set(xscale='log', yscale='log', ylim=(1e-3, None), xlabel=r'$\beta$ [GeV]', ylabel='KL per latent direction [nats]', title=f'latent directions ({key0[0]}, seed {key0[1]})')
-    for i, ((direction, seed), c) in enumerate(chains.items()):
-        label, colour = f'{direction}, seed {seed}', f'C{i}'
-        mid, D, D2 = scan_dimensions(c['beta_GeV'], c['kl_total'], c['emd2'])
-        axs[1].plot(c['beta_GeV'], c['kl_total'], '.-', color=colour, label=f'KL, {label}')
-        twin.plot(c['beta_GeV'], c['emd2'], 's--', ms=3, color=colour, lw=1)
-        unconverged = ~c['converged'].astype(bool)
-        axs[1].plot(c['beta_GeV'][unconverged], c['kl_total'][unconverged], 'x', color='k', ms=6)
-        axs[2].plot(mid, D, '.-', color=colour, label=label); axs[2].plot(c['beta_GeV'], c['n_active'], '+', color=colour)
-        axs[3].plot(mid, D2, '.-', color=colour, label=label)
-    axs[1].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel='KL [nats] (dots; x: not converged)', title=r'rate and distortion ($\langle\mathrm{EMD}^2\rangle$ dashed)')
-    twin.set(yscale='log', ylabel=r'$\langle\mathrm{EMD}^2\rangle$ [GeV$^2$]'); axs[1].legend(fontsize=7)
-    axs[2].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel=r'$D = -d\mathrm{KL}/d\log\beta$', title=f'dimension from the rate (+: directions > {ACTIVE_NATS} nat)')
-    axs[3].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel=r'$D_2 = d\langle\mathrm{EMD}^2\rangle/d\beta^2$', title='dimension from the distortion')
-    for ax in axs[2:]: ax.axhline(0, color='grey', lw=0.5); ax.legend(fontsize=7)
-    fig.tight_layout()
+    with hep_style(9):
+        chains = scan_chains(scan)
+        fig, axs = plt.subplots(1, 4, figsize=(17, 3.8))
+        (key0, first), twin = next(iter(chains.items())), axs[1].twinx()
+        for k in np.argsort(-first['kl_per_direction'].max(0)):
+            axs[0].plot(first['beta_GeV'], first['kl_per_direction'][:, k], marker='.', lw=1)
+        axs[0].axhline(ACTIVE_NATS, color='grey', ls=':', lw=1)
+        axs[0].set(xscale='log', yscale='log', ylim=(1e-3, None), xlabel=r'$\beta$ [GeV]', ylabel='KL per latent direction [nats]', title=f'latent directions ({key0[0]}, seed {key0[1]})')
+        for i, ((direction, seed), c) in enumerate(chains.items()):
+            label, colour = f'{direction}, seed {seed}', f'C{i}'
+            mid, D, D2 = scan_dimensions(c['beta_GeV'], c['kl_total'], c['emd2'])
+            axs[1].plot(c['beta_GeV'], c['kl_total'], '.-', color=colour, label=f'KL, {label}')
+            twin.plot(c['beta_GeV'], c['emd2'], 's--', ms=3, color=colour, lw=1)
+            unconverged = ~c['converged'].astype(bool)
+            axs[1].plot(c['beta_GeV'][unconverged], c['kl_total'][unconverged], 'x', color='k', ms=6)
+            axs[2].plot(mid, D, '.-', color=colour, label=label); axs[2].plot(c['beta_GeV'], c['n_active'], '+', color=colour)
+            axs[3].plot(mid, D2, '.-', color=colour, label=label)
+        axs[1].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel='KL [nats] (dots; x: not converged)', title=r'rate and distortion ($\langle\mathrm{EMD}^2\rangle$ dashed)')
+        twin.set(yscale='log', ylabel=r'$\langle\mathrm{EMD}^2\rangle$ [GeV$^2$]'); axs[1].legend(fontsize=7, frameon=False, loc='center right')
+        axs[2].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel=r'$D = -d\mathrm{KL}/d\log\beta$', title=f'dimension from the rate (+: directions > {ACTIVE_NATS} nat)')
+        axs[3].set(xscale='log', xlabel=r'$\beta$ [GeV]', ylabel=r'$D_2 = d\langle\mathrm{EMD}^2\rangle/d\beta^2$', title='dimension from the distortion')
+        for ax in axs[2:]: ax.axhline(0, color='grey', lw=0.5); ax.legend(fontsize=7, frameon=False, loc='upper right')
+        for ax in axs:   # plain numbers at the decades and at 2 and 5, no crowded minor labels
+            ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f'{v:g}'))
+            ax.xaxis.set_minor_locator(mticker.LogLocator(subs=(2, 5))); ax.xaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f'{v:g}'))
+        fig.tight_layout(w_pad=3.5)   # (room for the right axis of the second panel)
     if path: fig.savefig(path, dpi=120)
     return fig
 

@@ -7,16 +7,18 @@ __all__ = ['TALK_COLUMNS', 'COLUMN_LABELS', 'MASS_RANGES', 'PARTON_MASS_COLUMNS'
            'LEGACY_COLUMNS', 'EVAL_CHUNK', 'EVALUATION_FILES', 'evaluate_cli', 'ks_distance', 'wasserstein',
            'coordinate_names', 'columns', 'halves', 'distance_row', 'auc', 'classifier_auc', 'correlation_distance',
            'parton_mass_columns', 'iqr', 'quarks_by_pt', 'histogram_nll', 'conditional_nll', 'rank_deviation',
-           'histogram_deviation', 'physics_measures', 'evaluate', 'OracleModel', 'write_table', 'read_table',
-           'markdown_table', 'plot_columns', 'evaluate_file', 'evaluate_main']
+           'histogram_deviation', 'physics_measures', 'evaluate', 'OracleModel', 'table_frame', 'table_rows',
+           'write_table', 'read_table', 'format_table', 'markdown_table', 'plot_columns', 'evaluate_file',
+           'evaluate_main']
 
 # %% ../nbs/07_metrics.ipynb #af8d54dc
-import csv, json, warnings
+import json, warnings
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import ks_2samp, wasserstein_distance
-from .core import command, check_writable
+from .core import command, check_writable, hep_style
 from .data import content_sha256
 from .physics import reco_observables, parton_observables, Z_NAMES, X_NAMES, COMPONENTS
 
@@ -244,57 +246,80 @@ class OracleModel:
     def simulate(self, z): return self.x[self.rng.integers(len(self.x), size=len(z))]
 
 # %% ../nbs/07_metrics.ipynb #c60c305e
-def write_table(path, rows:dict, cols=TABLE_COLUMNS):
-    "Write `rows` {name: {column: value}} to a CSV with a `model` column; missing values are left empty"
+def table_frame(rows, # {name: {column: value}}, or a DataFrame indexed by name
+                cols=TABLE_COLUMNS) -> pd.DataFrame:
+    "`rows` as a DataFrame indexed by `model` with the columns `cols` in order; a missing value is NaN"
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_dict(rows, orient='index')
+    frame = frame.reindex(columns=list(cols)).astype(float)
+    frame.index.name = 'model'
+    return frame
+
+def table_rows(frame:pd.DataFrame) -> dict:
+    "The rows of a table as {name: {column: value}}, missing values left out"
+    return {name: {c: float(v) for c, v in r.items() if pd.notna(v)} for name, r in frame.to_dict('index').items()}
+
+def write_table(path, rows, cols=TABLE_COLUMNS) -> Path:
+    "Write `rows` ({name: {column: value}} or a DataFrame indexed by name) to a CSV with a `model` column, 6 significant digits; missing values left empty"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, 'w', newline='') as f:
-        w = csv.writer(f); w.writerow(['model', *cols])
-        for name, r in rows.items(): w.writerow([name, *('' if r.get(c) is None else f'{r[c]:.6g}' for c in cols)])
+    table_frame(rows, cols).to_csv(path, float_format='%.6g')
     return path
 
-def read_table(path) -> dict:
-    "Rows {name: {column: float}} of a CSV written by `write_table`"
-    with open(path) as f: return {r.pop('model'): {k: float(v) for k, v in r.items() if v != ''} for r in csv.DictReader(f)}
+def read_table(path) -> pd.DataFrame:
+    "The table in a CSV written by `write_table`: a DataFrame indexed by `model`, one column per measure (NaN where a row has no value)"
+    frame = pd.read_csv(path, index_col='model')
+    return frame.astype(float)
+
 
 # %% ../nbs/07_metrics.ipynb #cd10b1b3
-def markdown_table(rows:dict, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2) -> str:
-    "A Markdown table of `rows`, KS values times `scale` (the talk's 1e-2 units); AUC and correlation columns as they are"
-    head = '| model | ' + ' | '.join(COLUMN_LABELS.get(c, c) for c in cols) + ' |'
-    lines = [head, '|' + '---|' * (len(cols) + 1)]
-    for name, r in rows.items():
-        fmt = lambda c: '' if r.get(c) is None else (f'{r[c]:.3f}' if c in EXTRA_COLUMNS else f'{r[c] * scale:.{digits}f}')
-        lines.append(f'| {name} | ' + ' | '.join(fmt(c) for c in cols) + ' |')
-    return '\n'.join(lines)
+def format_table(rows, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2) -> pd.DataFrame:
+    "`rows` as text: KS values times `scale` (the talk's 1e-2 units) with `digits` decimals, the measures of `EXTRA_COLUMNS` as they are (3 decimals), missing ones empty; headers `COLUMN_LABELS`"
+    frame = table_frame(rows, cols)
+    text = pd.DataFrame({c: frame[c].map(lambda v, c=c: '' if pd.isna(v) else f'{v:.3f}' if c in EXTRA_COLUMNS else f'{v * scale:.{digits}f}') for c in cols}, index=frame.index)
+    return text.rename(columns=lambda c: COLUMN_LABELS.get(c, c))
+
+def markdown_table(rows, cols=TALK_COLUMNS, scale:float=100.0, digits:int=2) -> str:
+    "A Markdown table of `rows` ({name: {column: value}} or a DataFrame), formatted by `format_table`"
+    return format_table(rows, cols, scale, digits).to_markdown(disable_numparse=True, colalign=('left',) + ('right',) * len(cols))
+
 
 # %% ../nbs/07_metrics.ipynb #0b643c11
+def _ratio_panel(ax, centres, hp, ht, colour, lo:float=0.0, hi:float=3.0):
+    "Ratio of the normalised histograms `hp` / `ht` with its error bar (counting errors of both) at `centres`; every bin with entries in both is shown: beyond [`lo`, `hi`] as an arrow at the edge"
+    ok = (hp > 0) & (ht > 0)
+    ratio = (hp[ok] / hp.sum()) / (ht[ok] / ht.sum()); err = ratio * np.sqrt(1 / hp[ok] + 1 / ht[ok])
+    lo_r, hi_r = max(min(0.5, float((ratio - err).min(initial=1))), lo), min(max(1.5, float((ratio + err).max(initial=1))), hi)
+    inside, above, below = (ratio >= lo_r) & (ratio <= hi_r), ratio > hi_r, ratio < lo_r
+    ax.errorbar(centres[ok][inside], ratio[inside], err[inside], fmt='.', color=colour, ms=3, lw=0.8)
+    ax.plot(centres[ok][above], np.full(above.sum(), hi_r - 0.03 * (hi_r - lo_r)), '^', color=colour, ms=4)
+    ax.plot(centres[ok][below], np.full(below.sum(), lo_r + 0.03 * (hi_r - lo_r)), 'v', color=colour, ms=4)
+    ax.axhline(1, color='k', lw=0.8); ax.set_ylim(lo_r, hi_r)
+    return int(ok.sum())
+
 def plot_columns(pred:dict, truth:dict, names=TALK_COLUMNS, path=None, label='Turbo-Sim', bins=50):
-    "Histograms of `pred` vs `truth` per column (fractions of events) with ratio panels model / truth that show every point (arrows beyond 0-3); saved to `path` if given"
+    "Histograms of `pred` vs `truth` per column (fractions of events, units on the axis) with ratio panels `label` / truth that show every point (arrows beyond 0-3); saved to `path` if given"
     import matplotlib.pyplot as plt
     n = len(names); ncol = 5 if n > 4 else n; nrow = -(-n // ncol)
-    fig = plt.figure(figsize=(3.6 * ncol, 4.2 * nrow))
-    grid = fig.add_gridspec(3 * nrow, ncol, height_ratios=[3, 1, 0.9] * nrow, hspace=0.1, wspace=0.3)   # third row of each: space
-    for i, k in enumerate(names):
-        r, c = divmod(i, ncol)
-        top = fig.add_subplot(grid[3 * r, c]); bottom = fig.add_subplot(grid[3 * r + 1, c], sharex=top)
-        lo, hi = MASS_RANGES.get(k, tuple(np.percentile(truth[k], [0.5, 99.5])))
-        edges = np.linspace(lo, hi, bins + 1)
-        ht, _ = np.histogram(truth[k], edges); hp, _ = np.histogram(pred[k], edges)
-        centres = (edges[1:] + edges[:-1]) / 2
-        top.stairs(ht / ht.sum(), edges, label='truth', color='k'); top.stairs(hp / hp.sum(), edges, label=label, color='C3')
-        top.tick_params(labelbottom=False); top.set_xlim(lo, hi); top.set_title(COLUMN_LABELS.get(k, k), fontsize=10)
-        ok = (hp > 0) & (ht > 0)
-        ratio = (hp[ok] / hp.sum()) / (ht[ok] / ht.sum()); err = ratio * np.sqrt(1 / hp[ok] + 1 / ht[ok])
-        lo_r, hi_r = min(0.5, float((ratio - err).min(initial=1))), max(1.5, float((ratio + err).max(initial=1)))
-        lo_r, hi_r = max(lo_r, 0.0), min(hi_r, 3.0)                      # beyond 0-3: drawn as arrows at the edge
-        inside = (ratio >= lo_r) & (ratio <= hi_r)
-        bottom.errorbar(centres[ok][inside], ratio[inside], err[inside], fmt='.', color='C3', ms=3); bottom.axhline(1, color='k', lw=0.8)
-        bottom.plot(centres[ok][ratio > hi_r], np.full((ratio > hi_r).sum(), hi_r * 0.97), '^', color='C3', ms=4)
-        bottom.plot(centres[ok][ratio < lo_r], np.full((ratio < lo_r).sum(), lo_r + 0.03), 'v', color='C3', ms=4)
-        bottom.set_ylim(lo_r, hi_r); bottom.set_xlabel(f"{COLUMN_LABELS.get(k, k)}{'' if k.startswith(('auc', 'corr')) else ' [GeV]'}", fontsize=9)
-        top.set_ylabel('fraction of events', fontsize=8); bottom.set_ylabel('model / truth', fontsize=7)
-        if i == 0: top.legend(fontsize=7, loc='best', frameon=False)
+    with hep_style(9):
+        fig = plt.figure(figsize=(3.7 * ncol, 4.4 * nrow))
+        grid = fig.add_gridspec(3 * nrow, ncol, height_ratios=[3, 1.1, 1.0] * nrow, hspace=0.08, wspace=0.42)   # third row of each: space for the axis label
+        for i, k in enumerate(names):
+            r, c = divmod(i, ncol)
+            top = fig.add_subplot(grid[3 * r, c]); bottom = fig.add_subplot(grid[3 * r + 1, c], sharex=top)
+            lo, hi = MASS_RANGES.get(k, tuple(np.percentile(truth[k], [0.5, 99.5])))
+            edges = np.linspace(lo, hi, bins + 1)
+            ht, _ = np.histogram(truth[k], edges); hp, _ = np.histogram(pred[k], edges)
+            top.stairs(ht / ht.sum(), edges, label='truth', color='k'); top.stairs(hp / hp.sum(), edges, label=label, color='tab:red')
+            top.tick_params(labelbottom=False); top.set_xlim(lo, hi); top.set_ylim(0, 1.3 * max((ht / ht.sum()).max(), (hp / hp.sum()).max()))
+            _ratio_panel(bottom, (edges[1:] + edges[:-1]) / 2, hp, ht, 'tab:red')
+            unit = '' if k.startswith(('auc', 'corr')) else ' [GeV]'
+            bottom.set_xlabel(f'{COLUMN_LABELS.get(k, k)}{unit}')
+            top.set_ylabel(f'fraction / {(hi - lo) / bins:.3g} GeV' if unit else 'fraction of events')
+            bottom.set_ylabel(f'ratio to truth', fontsize=7)
+            if i == 0: top.legend(loc='upper right', frameon=False)
+        fig.suptitle(f'{label} (red) against the truth (black); lower panels: the ratio {label} / truth of the normalised histograms', y=0.93, fontsize=10)
     if path: fig.savefig(path, dpi=90, bbox_inches='tight'); plt.close(fig)
     return fig
+
 
 # %% ../nbs/07_metrics.ipynb #c5df90a8
 def _same_file(trained_on, data):

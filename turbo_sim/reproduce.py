@@ -4,17 +4,18 @@
 
 # %% auto #0
 __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'FLOW_NLL', 'FLOW', 'CANDIDATES', 'DEFAULT_ROWS',
-           'ABLATIONS', 'MASS_COLUMNS', 'MASS_TARGET', 'PARTON_MASS_TARGET', 'AUC_TARGETS', 'NLL_TARGET',
-           'reproduce_cli', 'best_config', 'response_config', 'candidate_configs', 'reference_config', 'run_configs',
-           'seed_dir', 'check_targets', 'targets_markdown', 'export_model', 'choose_best', 'seed_stats',
-           'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'write_results', 'evaluate_run', 'reproduce',
-           'reproduce_main', 'closure']
+           'ABLATIONS', 'ROW_SETTINGS', 'MASS_COLUMNS', 'MASS_TARGET', 'PARTON_MASS_TARGET', 'AUC_TARGETS',
+           'NLL_TARGET', 'reproduce_cli', 'best_config', 'response_config', 'candidate_configs', 'reference_config',
+           'run_configs', 'seed_dir', 'check_targets', 'targets_markdown', 'export_model', 'choose_best', 'seed_frame',
+           'seed_stats', 'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'write_results', 'evaluate_run',
+           'reproduce', 'reproduce_main', 'closure']
 
 # %% ../nbs/08_ttbar.ipynb #d97206a0
 import json, os, shutil, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import ks_2samp
 from .core import command, pick_device
@@ -22,7 +23,7 @@ from .data import load_splits, load_events, split_events, content_sha256
 from .config import TrainConfig
 from .models import load_model, load_checkpoint, save_checkpoint
 from .train import train, plateaued
-from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns,
+from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns, table_frame, table_rows,
                                TALK_COLUMNS, PARTON_MASS_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS)
 
 # %% ../nbs/08_ttbar.ipynb #c4bf788f
@@ -67,6 +68,8 @@ def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
 ABLATIONS = (('direct only', 'direct', {}), ('reverse only', 'reverse', {}), ('AAE', 'aae', {}), ('GAN', 'gan', {}),
              ('supervised only', 'supervised', {}), ('OTUS-like', 'aae', dict(adversarial='swd')))  # row, preset, other changes
 
+ROW_SETTINGS = dict(selection=True, val_samples=8)   # Step 8: every row's events obey the selection; its validation KS sum averages 8 simulations
+
 def run_configs(data, epochs, device='auto', baselines=False,
                 rows=None, # names of the rows to train (None: every candidate, and every baseline with `baselines`)
                 **kw) -> dict:
@@ -77,6 +80,8 @@ def run_configs(data, epochs, device='auto', baselines=False,
         runs.update({'reference': reference_config(data, epochs, device, **kw),
                      'reference corrected': reference_config(data, epochs, device, preset='reference', paired=True, **kw),
                      **{name: replace(mlp, preset=preset, weights=BEST_GP, **extra) for name, preset, extra in ABLATIONS}})
+    common = {k: kw.get(k, v) for k, v in ROW_SETTINGS.items()}   # every row simulated under the selection and validated alike
+    runs = {k: replace(v, **common) for k, v in runs.items()}
     if rows is not None:
         if unknown := [r for r in rows if r not in runs]: raise ValueError(f"unknown rows {unknown}; the rows are {list(runs)}" + ('' if baselines else ' (more with --baselines)'))
         runs = {k: v for k, v in runs.items() if k in rows}
@@ -131,8 +136,7 @@ def targets_markdown(rows:dict, name:str='turbo-sim best') -> str:
 # %% ../nbs/08_ttbar.ipynb #d9843816
 def _train_seconds(run_dir):
     "Wall time of all the epochs of the run in `run_dir`, from its history (resumed runs count every session)"
-    import csv
-    with open(Path(run_dir)/'history.csv') as f: return sum(float(r['seconds']) for r in csv.DictReader(f))
+    return float(pd.read_csv(Path(run_dir)/'history.csv')['seconds'].sum())
 
 def export_model(checkpoint, path,
                  data_sha256:str=None, # content sha256 of the events the model was trained on (default: the checkpoint's, if any)
@@ -152,50 +156,49 @@ def choose_best(val:dict, # {row: [validation KS sum of each seed's best checkpo
     if not cands: raise ValueError(f"no candidate for 'turbo-sim best' among {list(val)}")
     return min(cands, key=cands.get)
 
-def seed_stats(per_seed:dict, # {row: [{column: value} for each seed]}
+def seed_frame(per_seed:dict, # {row: [{column: value} for each seed]}
+               cols=TABLE_COLUMNS) -> pd.DataFrame:
+    "Every run as one row of a DataFrame with the columns `model`, `seed` and `cols` (NaN where a run has no value)"
+    records = [{'model': name, 'seed': s, **r} for name, runs in per_seed.items() for s, r in enumerate(runs)]
+    frame = pd.DataFrame(records).reindex(columns=['model', 'seed', *cols])
+    return frame.astype({'seed': 'Int64', **{c: float for c in cols}})
+
+def seed_stats(runs:pd.DataFrame, # one row per run: `model`, `seed` and the measures (`seed_frame`, `read_seed_table`)
               ) -> tuple:
-    "({row: {column: mean over seeds}}, {row: {column: standard deviation over seeds, ddof=1; 0 for one seed}})"
-    mean, std = {}, {}
-    for name, runs in per_seed.items():
-        cols = [c for c in runs[0] if all(c in r for r in runs)]
-        mean[name] = {c: float(np.mean([r[c] for r in runs])) for c in cols}
-        std[name] = {c: float(np.std([r[c] for r in runs], ddof=1)) if len(runs) > 1 else 0.0 for c in cols}
+    "(mean, standard deviation) over the seeds of each model, DataFrames indexed by model in order of appearance; ddof=1 and 0 for one seed; a measure some seed lacks is missing"
+    groups = runs.drop(columns='seed').groupby('model', sort=False)
+    complete = groups.count() == groups.size().to_numpy()[:, None]   # (a row made before a measure existed has none)
+    mean, std = groups.mean().where(complete), groups.std(ddof=1).fillna(0.0).where(complete)
     return mean, std
 
-def write_seed_table(path, per_seed:dict, floor:dict, cols=TABLE_COLUMNS):
-    "Every seed of every row as a CSV row (columns `model, seed` and `cols`, raw values), then `floor` (no seed)"
-    import csv
-    with open(path, 'w', newline='') as f:
-        w = csv.writer(f); w.writerow(['model', 'seed', *cols])
-        for name, runs in per_seed.items():
-            for s, r in enumerate(runs): w.writerow([name, s, *('' if r.get(c) is None else f'{r[c]:.6g}' for c in cols)])
-        w.writerow(['floor', '', *('' if floor.get(c) is None else f'{floor[c]:.6g}' for c in cols)])
+def write_seed_table(path, runs:pd.DataFrame, floor:dict, cols=TABLE_COLUMNS) -> Path:
+    "Every run (`runs`, one row per model and seed) as a CSV row with the columns `model, seed` and `cols` (raw values, 6 significant digits), then `floor` (no seed)"
+    frame = pd.concat([runs, pd.DataFrame([{'model': 'floor', **floor}])], ignore_index=True).reindex(columns=['model', 'seed', *cols])
+    frame.astype({'seed': 'Int64'}).to_csv(path, index=False, float_format='%.6g')
     return Path(path)
 
-def read_seed_table(path) -> dict:
-    "{row: [{column: value} for each seed]} from `write_seed_table`'s CSV (the floor as a one-seed row)"
-    import csv
-    out = {}
-    with open(path) as f:
-        for r in csv.DictReader(f): out.setdefault(r.pop('model'), []).append({k: float(v) for k, v in r.items() if k != 'seed' and v != ''})   # (a row made before a column existed has none)
-    return out
+def read_seed_table(path) -> pd.DataFrame:
+    "The runs of `write_seed_table`'s CSV: one row per model and seed (the floor without a seed), the measures as floats"
+    frame = pd.read_csv(path, dtype={'model': str})
+    return frame.astype({'seed': 'Int64', **{c: float for c in frame.columns[2:]}})
 
-def markdown_seed_table(mean:dict, std:dict, cols=TABLE_COLUMNS, n_seeds:dict=None) -> str:
-    "Mean ± standard deviation over seeds, KS x 1e-2 and AUCs as they are; rows without a std (the floor, the talk) show the value alone"
-    head = '| model | seeds | ' + ' | '.join(COLUMN_LABELS.get(c, c) for c in cols) + ' |'
-    lines = [head, '|' + '---|' * (len(cols) + 2)]
-    for name, r in mean.items():
-        def cell(c):
-            if r.get(c) is None: return ''
-            k, d = (1, 3) if c in EXTRA_COLUMNS else (100, 2)
-            s = std.get(name, {}).get(c)
-            return f'{k * r[c]:.{d}f}' + ('' if s is None else f' ± {k * s:.{d}f}')
-        lines.append(f"| {name} | {(n_seeds or {}).get(name, '')} | " + ' | '.join(cell(c) for c in cols) + ' |')
-    return '\n'.join(lines)
+def markdown_seed_table(mean, # {row: {column: value}} or a DataFrame indexed by row
+                        std, # the same for the standard deviations; rows without one (the floor, the talk) show the value alone
+                        cols=TABLE_COLUMNS, n_seeds:dict=None) -> str:
+    "Mean ± standard deviation over seeds as Markdown, KS x 1e-2 and the measures of `EXTRA_COLUMNS` as they are"
+    mean = table_frame(mean, cols); std = table_frame(std, cols).reindex(mean.index)
+    def cell(m, s, c):
+        if pd.isna(m): return ''
+        k, d = (1, 3) if c in EXTRA_COLUMNS else (100, 2)
+        return f'{k * m:.{d}f}' + ('' if pd.isna(s) else f' ± {k * s:.{d}f}')
+    text = pd.DataFrame({COLUMN_LABELS.get(c, c): [cell(m, s, c) for m, s in zip(mean[c], std[c])] for c in cols}, index=mean.index)
+    text.insert(0, 'seeds', [str((n_seeds or {}).get(k, '')) for k in mean.index])
+    return text.to_markdown(disable_numparse=True, colalign=('left', 'right') + ('right',) * len(cols))
+
 
 # %% ../nbs/08_ttbar.ipynb #159ca9c6
 def write_results(out, # the results folder: run folders in out/runs/, tables and figures written here
-                  per_seed:dict, # {row: [{column: value} for each seed]}
+                  runs:pd.DataFrame, # one row per run: `model`, `seed` and the measures (`seed_frame`)
                   floor:dict, # {column: value} of truth against truth
                   val:dict, # {row: [best validation KS sum of each seed]}
                   info:dict, # {'row / seed S': {train_seconds, epochs, ...}}
@@ -203,29 +206,31 @@ def write_results(out, # the results folder: run folders in out/runs/, tables an
                   test_text:str, # e.g. '87500 test events of data/ttbar.h5'
                   budget_text:str, # one sentence on the training budget
                   data_sha256:str=None, seconds:float=0.0, say=print):
-    "Choose `turbo-sim best` on validation, export its best seed, and write ttbar_ks.csv (every seed), ttbar_ks_mean.csv, ttbar_ks.md, targets.md, run_info.json"
+    "Choose `turbo-sim best` on validation, export its best seed, and write ttbar_ks.csv (every seed), ttbar_ks_mean.csv, ttbar_ks.md, targets.md, run_info.json; the means over seeds and the floor (a DataFrame)"
     out = Path(out)
     winner = choose_best(val)
     best_seed = int(np.argmin(val[winner]))
     say(f"[turbo-sim] 'turbo-sim best' is {winner!r} (mean validation KS sum {np.mean(val[winner]):.4f}); its seed {best_seed} is exported")
-    per_seed = {'turbo-sim best': per_seed[winner], **{k: v for k, v in per_seed.items() if k != 'turbo-sim best'}}
-    mean, std = seed_stats(per_seed)
-    write_seed_table(out/'ttbar_ks.csv', per_seed, floor, TABLE_COLUMNS)               # every seed
-    write_table(out/'ttbar_ks_mean.csv', {**mean, 'floor': floor}, TABLE_COLUMNS)     # their means
+    runs = runs[runs.model != 'turbo-sim best']
+    runs = pd.concat([runs[runs.model == winner].assign(model='turbo-sim best'), runs], ignore_index=True)
+    mean, std = seed_stats(runs)
+    with_floor = pd.concat([mean, table_frame({'floor': floor}, mean.columns)])
+    write_seed_table(out/'ttbar_ks.csv', runs, floor, TABLE_COLUMNS)     # every seed
+    write_table(out/'ttbar_ks_mean.csv', with_floor, TABLE_COLUMNS)      # their means
     export_model(seed_dir(out, winner, best_seed)/'best.pt', out/'turbo_sim_best.pt', data_sha256)
     if (out/f'columns_{_slug(winner)}.png').exists(): shutil.copyfile(out/f'columns_{_slug(winner)}.png', out/'columns_turbo_sim_best.png')
-    n_seeds = {k: len(v) for k, v in per_seed.items()}
-    table = markdown_seed_table({**mean, 'floor': floor, **TALK_ROWS}, std, TABLE_COLUMNS, n_seeds)
+    n_seeds = runs.groupby('model', sort=False).size().to_dict()
+    table = markdown_seed_table(pd.concat([with_floor, table_frame(TALK_ROWS, mean.columns)]), std, TABLE_COLUMNS, n_seeds)
     runs_text = '; '.join(f"{k}: {v['epochs']} epochs, {v['train_seconds']:.0f} s (best epoch {v['best_epoch']}, validation KS sum {v['val_ks_sum']:.3f})" for k, v in info.items())
     note = (f"KS distances x 1e-2 (mean ± standard deviation over the training seeds) on {test_text} (model on half 1 vs truth on half 2; floor: truth vs truth). "
             f"'turbo-sim best' is {winner!r}, the candidate with the lowest mean validation KS sum "
             f"({', '.join(f'{k} {np.mean(v):.3f}' for k, v in val.items() if k in CANDIDATES)}); the pretrained model is its seed {best_seed}. "
             f"The talk rows are on the original OTUS/Turbo-Sim data. {budget_text} Training of each run: {runs_text}. Device {run.get('device', '')}, total {seconds:.0f} s.")
     (out/'ttbar_ks.md').write_text(table + '\n\n' + note + '\n')
-    (out/'targets.md').write_text(targets_markdown({**mean, 'floor': floor}) + '\n')
+    (out/'targets.md').write_text(targets_markdown(table_rows(with_floor)) + '\n')
     (out/'run_info.json').write_text(json.dumps(dict(run, best=winner, best_seed=best_seed, validation={k: v for k, v in val.items()}, runs=info, seconds=seconds), indent=1))
     say(table); say(note)
-    return mean
+    return with_floor
 
 
 # %% ../nbs/08_ttbar.ipynb #c93f91a3
@@ -263,7 +268,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
               seed:int=0, # seed of the evaluation
               progress:bool=True,
              ) -> dict:
-    "Train every row with every seed, choose `turbo-sim best` on the validation split, evaluate on the test split and tabulate; returns the mean rows"
+    "Train every row with every seed, choose `turbo-sim best` on the validation split, evaluate on the test split and tabulate; returns the means over seeds and the floor (a DataFrame indexed by row)"
     t_start, out, rank = time.time(), Path(out), int(os.environ.get('RANK', '0'))
     if seeds < 1: raise ValueError(f"'seeds' (--seeds) must be >= 1; got {seeds}.")
     if rank != 0: progress = False
@@ -281,7 +286,7 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
     n_train = min(len(splits['train'][0]), max_train or len(splits['train'][0]))
     say(f"[turbo-sim] {len(splits['train'][0])} training, {len(splits['val'][0])} validation, {len(z_te)} test events; device {pick_device(device)}; "
         f"{len(runs)} rows x {seeds} seeds")
-    per_seed, val, info = {}, {}, {}
+    records, val, info = [], {}, {}
     for name, cfg in runs.items():
         for s in range(seeds):
             run_dir = seed_dir(out, name, s)
@@ -292,13 +297,13 @@ def reproduce(data='data/ttbar.h5', # FDL/ROL event file
             train(replace(cfg, seed=s), run_dir, resume=True, data=splits, progress=progress)   # a finished run in `out` is kept, not retrained
             if rank != 0: continue   # under torchrun every process trains; rank 0 alone evaluates and writes
             result, v, info[f'{name} / seed {s}'] = evaluate_run(out, name, s, z_te, x_te, n_train, seed, device, say)
-            per_seed.setdefault(name, []).append(result['model']); floor = result['floor']
+            records.append({'model': name, 'seed': s, **result['model']}); floor = result['floor']
             val.setdefault(name, []).append(v)
     if rank != 0: return {}
     budget = f'until {patience} epochs without improvement, at most {epochs} epochs' if patience else f'{epochs} epochs'
-    mean = write_results(out, per_seed, floor, val, info, dict(data=str(data), device=str(pick_device(device)), seeds=seeds, epochs=epochs, patience=patience),
+    table = write_results(out, pd.DataFrame(records).astype({'seed': 'Int64'}), floor, val, info, dict(data=str(data), device=str(pick_device(device)), seeds=seeds, epochs=epochs, patience=patience),
                          f"{len(z_te)} test events of {data}", f'Budget, every row and seed: {budget} x {n_train} events.', data_sha256, time.time() - t_start, say)
-    return {**mean, 'floor': floor}
+    return table
 
 # %% ../nbs/08_ttbar.ipynb #71ac5277
 def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped tt̄ data by default)

@@ -5,19 +5,20 @@
 # %% auto #0
 __all__ = ['SINKHORN_TERMS', 'HISTORY_FIELDS', 'train_cli', 'build_optimisers', 'set_learning_rate', 'load_optimiser_state',
            'learning_rate_factor', 'plateaued', 'ks_columns', 'validation_ks', 'ema_update', 'TrainingDiverged',
-           'StepRandoms', 'train_step', 'sinkhorn_terms', 'log_names', 'FastStep', 'compile_maps', 'epoch_indices',
-           'distributed_context', 'average_gradients', 'PeerFailed', 'on_rank0', 'train', 'plot_history', 'toy_joint',
-           'toy_config', 'train_main']
+           'StepRandoms', 'train_step', 'sinkhorn_terms', 'log_names', 'FastStep', 'compile_maps', 'history_frame',
+           'read_history', 'epoch_indices', 'distributed_context', 'average_gradients', 'PeerFailed', 'on_rank0',
+           'train', 'plot_history', 'term_label', 'toy_joint', 'toy_config', 'train_main']
 
 # %% ../nbs/06_training.ipynb #1cff1b0c
-import atexit, contextlib, copy, csv, json, math, os, time
+import atexit, contextlib, copy, json, math, os, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
-from .core import command, pick_device, check_writable
+from .core import command, pick_device, check_writable, hep_style
 from .data import load_events, split_indices, content_sha256
 from .layers import Normaliser, CriticStack, rest_masses
 from .config import TrainConfig, LossWeights, PRESETS, TERMS
@@ -78,13 +79,14 @@ def ks_columns(a, b):
 
 def validation_ks(model, z_val, x_val,
                   n_samples:int=1, # draws of the model per event: more give a less noisy sum
+                  max_draws:int=32, # with the selection, draws per outcome at most: one that has not passed keeps its last draw
                  ):
     "KS sums {'unfold': E(x) vs z, 'simulate': D(z) vs x, 'sum'} on validation events in GeV"
     model.eval()
     k = None if n_samples == 1 else n_samples
     draws = lambda v: v.reshape(-1, v.shape[-1])
     unf = ks_columns(draws(model.unfold(x_val, n_samples=k)), z_val).sum()
-    sim = ks_columns(draws(model.simulate(z_val, n_samples=k, strict=False)), x_val).sum()   # (early in training, an event may not pass in 100 draws)
+    sim = ks_columns(draws(model.simulate(z_val, n_samples=k, max_draws=max_draws, strict=False)), x_val).sum()   # (a model early in training, or a poor one, may need thousands)
     model.train()
     return dict(unfold=float(unf), simulate=float(sim), sum=float(unf + sim))
 
@@ -309,11 +311,19 @@ def _prepare(cfg, data):
 HISTORY_FIELDS = ('epoch', 'steps', 'seconds', 'lr', 'L_turbo', *TERMS, 'S_x_tilde', 'S_z_tilde', *(f'critic_{t}' for t in TERMS if t.startswith('D_')),
                   'val_ks_unfold', 'val_ks_simulate', 'val_ks_sum')
 
+def history_frame(history:list) -> pd.DataFrame:
+    "The run's history (one dict per epoch) as a DataFrame with the columns `HISTORY_FIELDS`, in order; a term the run does not have is NaN"
+    return pd.DataFrame.from_records(history).reindex(columns=list(HISTORY_FIELDS))
+
+def read_history(path) -> pd.DataFrame:
+    "The history of a run (its `history.csv`, or the run folder) as a DataFrame, one row per epoch"
+    path = Path(path)
+    return pd.read_csv(path/'history.csv' if path.is_dir() else path)
+
 def _write_history(out, history):
-    "Loss history as CSV (one row per epoch) and as a plot"
+    "Loss history as CSV (one row per epoch) and as a plot; the CSV replaced atomically"
     tmp_path = Path(out)/'history.csv.tmp'
-    with open(tmp_path, 'w', newline='') as f:
-        w = csv.DictWriter(f, HISTORY_FIELDS, extrasaction='ignore'); w.writeheader(); w.writerows(history)
+    history_frame(history).to_csv(tmp_path, index=False)
     os.replace(tmp_path, Path(out)/'history.csv')
     plot_history(history, Path(out)/'history.png')
 
@@ -480,7 +490,7 @@ def train(cfg:TrainConfig, # the run
         row = dict(epoch=epoch + 1, steps=n_steps, seconds=time.time() - t0, lr=cfg.lr * factor, **dict(zip(names, (sums / n_steps).tolist())))
         def end_epoch():   # rank 0 alone: validation, checkpoints, history
             nonlocal best
-            ks = validation_ks(average, z_val, x_val, cfg.val_samples)
+            ks = validation_ks(average, z_val, x_val, cfg.val_samples, cfg.val_max_draws)
             row.update(val_ks_unfold=ks['unfold'], val_ks_simulate=ks['simulate'], val_ks_sum=ks['sum'])
             history.append(row)
             if progress: print(f"epoch {epoch + 1}: L_turbo {row['L_turbo']:.4g}, validation KS sum {ks['sum']:.3f} (unfold {ks['unfold']:.3f}, simulate {ks['simulate']:.3f}), {row['seconds']:.1f} s")
@@ -498,18 +508,28 @@ def train(cfg:TrainConfig, # the run
 
 # %% ../nbs/06_training.ipynb #ce624f1d
 def plot_history(history, path=None):
-    "Loss terms and the validation KS sum per epoch; saved to `path` if given"
+    "The loss terms (left) and the validation KS sums (right) per epoch of `history` (a list of dicts or a DataFrame, e.g. `read_history`); saved to `path` if given"
     import matplotlib.pyplot as plt
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    epochs = [h['epoch'] for h in history]
-    for k in ('L_turbo', *TERMS):
-        if k in history[0]: ax1.plot(epochs, [abs(h[k]) for h in history], label=k.replace('_tilde', '~').replace('_hat', '^'))
-    ax1.set_yscale('log'); ax1.set_xlabel('epoch'); ax1.set_ylabel('|loss| (normalised units)'); ax1.legend(fontsize=7, ncol=2)
-    for k in ('val_ks_sum', 'val_ks_unfold', 'val_ks_simulate'): ax2.plot(epochs, [h[k] for h in history], label=k[4:])
-    ax2.set_xlabel('epoch'); ax2.set_ylabel('sum of KS distances (validation)'); ax2.legend()
-    fig.tight_layout()
+    h = history if isinstance(history, pd.DataFrame) else pd.DataFrame.from_records(history)
+    with hep_style():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        terms = [k for k in ('L_turbo', *TERMS) if k in h and h[k].notna().any() and (h[k] != 0).any()]
+        for i, k in enumerate(terms):
+            ax1.plot(h.epoch, h[k].abs(), marker='.', ls='-' if i < 10 else '--', label=term_label(k))
+        ax1.set(yscale='log', xlabel='epoch', ylabel='|loss term| (normalised units)', title='training loss terms')
+        ax1.legend(fontsize=7, ncol=2, loc='upper left', bbox_to_anchor=(1.0, 1.0), frameon=False)
+        for k, name in (('val_ks_sum', 'sum'), ('val_ks_unfold', 'unfolding columns'), ('val_ks_simulate', 'simulation columns')):
+            if k in h: ax2.plot(h.epoch, h[k], marker='.', label=name)
+        if 'val_ks_sum' in h and h.val_ks_sum.notna().any():
+            best = h.val_ks_sum.idxmin(); ax2.axvline(h.epoch[best], color='grey', ls=':', lw=1, label=f'best epoch ({h.epoch[best]})')
+        ax2.set(xlabel='epoch', ylabel='sum of KS distances', title='validation'); ax2.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
     if path: fig.savefig(path, dpi=100); plt.close(fig)
     return fig
+
+def term_label(k:str) -> str:
+    "A loss term's name as it reads in the notebooks, e.g. 'L_x_tilde' -> 'L_x~'"
+    return k.replace('_tilde', '~').replace('_hat', '^')
 
 # %% ../nbs/06_training.ipynb #450efbbb
 def toy_joint(n, rng, noise=0.05):
