@@ -122,8 +122,8 @@ def check_output(path, # an output file
 
 # %% ../nbs/00a_core.ipynb #13443f54
 def hep_style(font_size:float=11, # base font size in points (mplhep's CMS style uses 26, for one-panel figures)
-              **rc) -> 'contextlib.AbstractContextManager':
-    "A matplotlib style context: mplhep's CMS style with fonts of `font_size`, and any rcParams `rc` on top"
+              **rc):
+    "A matplotlib style context (use it in a `with` block): mplhep's CMS style with fonts of `font_size`, and any rcParams `rc` on top"
     import matplotlib.pyplot as plt, mplhep
     sizes = {'font.size': font_size, 'legend.fontsize': 0.8 * font_size, 'xtick.labelsize': 0.85 * font_size, 'ytick.labelsize': 0.85 * font_size,
              'axes.titlesize': font_size, 'axes.labelsize': font_size, 'xtick.major.size': 5, 'xtick.minor.size': 2.5, 'ytick.major.size': 5,
