@@ -64,10 +64,11 @@ def main(rows, seeds=3, out='results', data='data/ttbar.h5', stage=None):
             val[name].append(v)
             if result['arrays'].get('rank_deviation') is not None:
                 ranks.append({'model': name, 'seed': s, **dict(zip(coordinate_names('z'), result['arrays']['rank_deviation']))})
+    added = [r for r in old.get('added_rows', []) if r not in rows] + list(rows)   # every row added so far, in the table's order
     budget = (f"Rows trained before Step 8: {old['epochs']} epochs each, as committed then (their runs' checkpoints are not in git: the measures added in Step 8 are empty for them). "
-              f"Rows added with tools/add_rows.py ({', '.join(rows)}): until {info[f'{rows[0]} / seed 0']['patience']} epochs without improvement of the validation KS sum, "
+              f"Rows added with tools/add_rows.py ({', '.join(added)}): until {info[f'{rows[0]} / seed 0']['patience']} epochs without improvement of the validation KS sum, "
               f"at most {info[f'{rows[0]} / seed 0']['epoch_cap']} epochs, x {n_train} events.")
-    run = dict(data=str(data), device='cpu', seeds=seeds, epochs=old['epochs'], patience=old.get('patience', 0), added_rows=list(rows),
+    run = dict(data=str(data), device='cpu', seeds=seeds, epochs=old['epochs'], patience=old.get('patience', 0), added_rows=added,
                added_with='tools/add_rows.py', earlier_seconds=old.get('earlier_seconds', old.get('seconds')))
     runs = pd.concat([kept, pd.DataFrame(records).astype({'seed': 'Int64'})], ignore_index=True)
     write_results(out, runs, floor, val, info, run, f'{len(z_te)} test events of {data}', budget, content_sha256(z_all, x_all), time.time() - t0)
