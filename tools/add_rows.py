@@ -31,6 +31,7 @@ def unstage(rows, seeds, stage, out):
     for name in rows:
         for s in range(seeds):
             src, dst = seed_dir(stage, name, s), seed_dir(out, name, s)
+            if not src.exists() and (dst/'last.pt').exists(): continue   # in the table's folder already (re-evaluated as it is)
             if not (src/'last.pt').exists(): sys.exit(f'{src}: no run there (last.pt is missing); train it with tools/train_rows.py')
             last = load_checkpoint(src/'last.pt')
             cfg = json.loads(last['config'])
@@ -39,6 +40,7 @@ def unstage(rows, seeds, stage, out):
     for name in rows:
         for s in range(seeds):
             src, dst = seed_dir(stage, name, s), seed_dir(out, name, s)
+            if not src.exists(): continue
             if dst.exists(): shutil.rmtree(dst)
             dst.parent.mkdir(parents=True, exist_ok=True); shutil.move(str(src), str(dst))
             print(f'moved {src} -> {dst}', flush=True)
