@@ -12,20 +12,17 @@ With --commit, each finished run's record (config.json, history.csv) and checkpo
 needs them) are committed to git as soon as it finishes: only git survives a new machine. Before a session ends, commit
 the last.pt of the unfinished run as well (`git add -f`).
 """
-import subprocess, sys, time, torch
+import sys, torch
 from dataclasses import replace
 from turbo_sim.reproduce import run_configs, seed_dir
 from turbo_sim.config import TrainConfig
 from turbo_sim.train import train
 from turbo_sim.data import load_splits
+from scan_rows import git_commit   # (tools/ is on the path of a script run from it)
 
-def commit_record(run_dir, message, tries=20):
-    "Commit the run's config.json, history.csv, best.pt and last.pt, and nothing else that may be staged; retried while another git process holds the index"
-    paths = [str(run_dir/f) for f in ('config.json', 'history.csv', 'best.pt', 'last.pt')]
-    for _ in range(tries):
-        if subprocess.run(['git', 'add', '-f', *paths]).returncode == 0 and subprocess.run(['git', 'commit', '-q', '-m', message, '--', *paths]).returncode == 0: return
-        time.sleep(15)
-    print('could not commit', paths, flush=True)
+def commit_record(run_dir, message):
+    "Commit the run's config.json, history.csv, best.pt and last.pt, and nothing else that may be staged (retried while another git process holds the index)"
+    git_commit([run_dir/f for f in ('config.json', 'history.csv', 'best.pt', 'last.pt')], message)
 
 if __name__ == '__main__':
     args = sys.argv[1:]
