@@ -16,6 +16,8 @@ def git_commit(paths, message, tries=20):
     "Commit `paths` only (forced past .gitignore), retrying while another git process holds the index"
     for _ in range(tries):
         ok = subprocess.run(['git', 'add', '-f', *map(str, paths)]).returncode == 0
+        if ok and subprocess.run(['git', 'diff', '--cached', '--quiet', '--', *map(str, paths)]).returncode == 0:
+            return True  # nothing new to commit (a run finished and committed before)
         if ok and subprocess.run(['git', 'commit', '-q', '-m', message, '--', *map(str, paths)]).returncode == 0: return True
         time.sleep(15)
     print('could not commit', paths, flush=True); return False
