@@ -6,7 +6,7 @@ Prints:
    replayed from its captured CUDA graph, on real tt̄ events, a different batch at every step;
 2. whether the graph replays the eager step: 20 steps of each from the same seed, losses and parameters compared;
 3. `simulate` events/s of the pretrained model, tensors on the device in and out (the selection's re-draws included);
-4. a short training of the shipped configuration (`turbo_sim.reproduce.response_config`, 3 epochs of the whole
+4. a short training of the shipped configuration (`turbo_sim.reproduce.DEFAULT_ROWS`, 3 epochs of the whole
    training split) and its evaluation on 20,000 test events: the talk's KS distances beside the floor.
 
 Without CUDA it says so and runs the same code on the CPU with small sizes (a smoke test of under a minute on two
@@ -26,7 +26,7 @@ from turbo_sim.layers import Normaliser, CriticStack, rest_masses
 from turbo_sim.losses import make_critics
 from turbo_sim.metrics import evaluate, TALK_COLUMNS
 from turbo_sim.models import build_model, load_model
-from turbo_sim.reproduce import candidate_configs, response_config
+from turbo_sim.reproduce import candidate_configs, DEFAULT_ROWS
 from turbo_sim.train import build_optimisers, train_step, FastStep, StepRandoms, log_names, SINKHORN_TERMS, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,9 +125,9 @@ def short_training(device, sizes, out:Path):
     z, x = load_events(DATA)
     splits = split_events(z, x, TrainConfig().fractions, TrainConfig().split_seed)
     z_te, x_te = (a[:sizes['n_test']] for a in splits['test'])
-    cfg = response_config(str(DATA), epochs=sizes['epochs'], device=str(device), max_train=sizes['max_train'], max_val=20_000 if device.type == 'cuda' else 500)
+    cfg = candidate_configs(str(DATA), epochs=sizes['epochs'], device=str(device), max_train=sizes['max_train'], max_val=20_000 if device.type == 'cuda' else 500)[DEFAULT_ROWS[0]]
     n_train = min(len(splits['train'][0]), cfg.max_train or len(splits['train'][0]))
-    print(f"\n== 4. the shipped configuration ('turbo-sim response'): {cfg.epochs} epochs of {n_train:,} events, batch {cfg.batch_size}, in {out}")
+    print(f"\n== 4. the shipped configuration ({DEFAULT_ROWS[0]!r}): {cfg.epochs} epochs of {n_train:,} events, batch {cfg.batch_size}, in {out}")
     t0 = time.perf_counter()
     train(cfg, out, data=splits, progress=False, force=True)
     seconds = time.perf_counter() - t0
