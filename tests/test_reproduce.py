@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from turbo_sim.metrics import read_table, table_rows, TALK_COLUMNS, TABLE_COLUMNS
-from turbo_sim.reproduce import read_seed_table
+from turbo_sim.reproduce import read_seed_table, seed_rows
 from turbo_sim.models import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def test_reproduce_quick_and_evaluate(tmp_path):
     rows = table_rows(read_table(out/'ttbar_ks_mean.csv'))
     info = json.loads((out/'run_info.json').read_text())
     runs = read_seed_table(out/'ttbar_ks.csv')
-    seeds = {m: [{c: v for c, v in r.items() if c not in ('model', 'seed') and v == v} for r in g.to_dict('records')] for m, g in runs.groupby('model', sort=False)}   # (missing values left out)
+    seeds = seed_rows(runs)
     assert list(rows) == ['turbo-sim best', 'turbo-sim mlp', 'turbo-sim flow', 'floor']
     assert {k: len(v) for k, v in seeds.items()} == {'turbo-sim best': 2, 'turbo-sim mlp': 2, 'turbo-sim flow': 2, 'floor': 1}
     for name in rows: assert set(rows[name]) == set(TABLE_COLUMNS) - ({'nll_x', 'nll_z'} if name == 'turbo-sim mlp' or (name == 'turbo-sim best' and info['best'] == 'turbo-sim mlp') else set()), name   # MLP maps have no density

@@ -7,7 +7,7 @@ from turbo_sim.metrics import read_table, table_rows, TALK_COLUMNS, TABLE_COLUMN
 from turbo_sim.models import load_model
 from turbo_sim.models import load_checkpoint
 from turbo_sim.data import load_events, content_sha256
-from turbo_sim.reproduce import check_targets, read_seed_table, run_configs, seed_dir, CANDIDATES
+from turbo_sim.reproduce import check_targets, read_seed_table, run_configs, seed_dir, seed_rows, CANDIDATES
 from turbo_sim.train import plateaued
 from turbo_sim.physics import as_objects, mass2
 
@@ -23,11 +23,6 @@ FULL = {'floor', *ADDED} | ({'turbo-sim best'} if INFO['best'] in ADDED else set
 def has_density(name):
     "Do the maps of row `name` have a density (flows), so that the table holds their conditional likelihoods?"
     return json.loads((seed_dir(RESULTS, name, 0)/'config.json').read_text()).get('maps', 'mlp') != 'mlp'
-
-
-def seed_rows(frame):
-    "{row: [{column: value} for each seed]} of a table of runs (`read_seed_table`), missing values left out"
-    return {m: [{c: float(v) for c, v in r.items() if c not in ('model', 'seed') and v == v} for r in g.to_dict('records')] for m, g in frame.groupby('model', sort=False)}
 
 
 def test_table_has_every_row_and_seed():

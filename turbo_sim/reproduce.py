@@ -7,8 +7,8 @@ __all__ = ['TALK_ROWS', 'TRAINED_COLUMNS', 'BEST_GP', 'BEST_PAIRED', 'FLOW_NLL',
            'ABLATIONS', 'ROW_SETTINGS', 'MASS_COLUMNS', 'MASS_TARGET', 'PARTON_MASS_TARGET', 'AUC_TARGETS',
            'NLL_TARGET', 'reproduce_cli', 'best_config', 'response_config', 'candidate_configs', 'reference_config',
            'run_configs', 'seed_dir', 'check_targets', 'targets_markdown', 'export_model', 'choose_best', 'seed_frame',
-           'seed_stats', 'write_seed_table', 'read_seed_table', 'markdown_seed_table', 'write_results', 'evaluate_run',
-           'reproduce', 'reproduce_main', 'closure']
+           'seed_stats', 'write_seed_table', 'read_seed_table', 'seed_rows', 'markdown_seed_table', 'write_results',
+           'evaluate_run', 'reproduce', 'reproduce_main', 'closure']
 
 # %% ../nbs/08_ttbar.ipynb #d97206a0
 import json, os, shutil, time
@@ -182,6 +182,11 @@ def read_seed_table(path) -> pd.DataFrame:
     "The runs of `write_seed_table`'s CSV: one row per model and seed (the floor without a seed), the measures as floats"
     frame = pd.read_csv(path, dtype={'model': str})
     return frame.astype({'seed': 'Int64', **{c: float for c in frame.columns[2:]}})
+
+def seed_rows(runs:pd.DataFrame, # one row per run (`seed_frame`, `read_seed_table`)
+             ) -> dict:
+    "The inverse of `seed_frame`: {row: [{column: value} for each seed]} in order of appearance, missing values left out"
+    return {m: [{c: float(v) for c, v in r.items() if c not in ('model', 'seed') and pd.notna(v)} for r in g.to_dict('records')] for m, g in runs.groupby('model', sort=False)}
 
 def markdown_seed_table(mean, # {row: {column: value}} or a DataFrame indexed by row
                         std, # the same for the standard deviations; rows without one (the floor, the talk) show the value alone
