@@ -76,6 +76,7 @@ class TrainConfig:
     flow_transforms:int = 4              # flows: coupling transforms
     flow_bins:int = 8                    # flows: bins of each rational-quadratic spline
     flow_hidden:tuple = (128, 128)       # flows: hidden widths of the networks that give the spline parameters
+    visible_coordinate:str = 'log'       # maps='response': the electron and the jets as (log pT ratio, d eta, d phi) to their partons, or 'transverse': (d px, d py, d eta)
     met_coordinate:str = 'recoil'        # maps='response': the missing pT through the recoil of every object, or 'neutrino': relative to the neutrino (`turbo_sim.response.to_response`)
     # losses
     preset:str = 'reference'             # a name in `turbo_sim.config.PRESETS`
