@@ -59,8 +59,8 @@ def candidate_configs(data, epochs=3, device='auto', **kw) -> dict:
     flow = replace(mlp, weights=mlp.weights + FLOW_NLL, **FLOW)
     return {'turbo-sim mlp': mlp, 'turbo-sim flow': flow, 'turbo-sim flow + attention': replace(flow, conditioner='attention'),
             'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0), 'turbo-sim response': response_config(data, epochs, device, **kw),
-            'turbo-sim response met-nu': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', **kw}),
-            'turbo-sim response transverse': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'visible_coordinate': 'transverse', **kw})}
+            **{name: response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'visible_coordinate': visible, **kw})
+               for name, visible in (('turbo-sim response met-nu', 'log'), ('turbo-sim response transverse', 'transverse'))}}
 
 def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"

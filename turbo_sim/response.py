@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['JET_PERMUTATIONS', 'MET_COORDINATES', 'VISIBLE_COORDINATES', 'Z_MASSES', 'LOG_PT_RANGE', 'Y_MAX', 'MIN_BIN',
            'MIN_SLOPE', 'MAX_LOGIT', 'wrap_phi', 'pt_eta_phi', 'massless', 'minkowski_mass', 'objects', 'jet_threshold',
-           'jet_eta_max', 'passes_selection', 'is_pt_ordered', 'delta_r_matrix', 'match_jets', 'check_met_coordinate',
+           'jet_eta_max', 'passes_selection', 'is_pt_ordered', 'delta_r_matrix', 'match_jets', 'check_coordinates',
            'to_response', 'from_response', 'response_log_jacobian', 'rapidity', 'velocity', 'boost', 'to_resonance',
            'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell', 'resonance_log_jacobian',
            'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow', 'object_features',
@@ -93,7 +93,7 @@ MET_COORDINATES = ('recoil', 'neutrino')   # how the missing pT enters the respo
 
 VISIBLE_COORDINATES = ('log', 'transverse')   # each visible object as (log pT ratio, d eta, d phi) to its parton, or as (d px, d py, d eta)
 
-def check_met_coordinate(met_coordinate:str, visible_coordinate:str='log'):
+def check_coordinates(met_coordinate:str, visible_coordinate:str='log'):
     "Raise a ValueError naming the choices unless `met_coordinate` is one of `MET_COORDINATES` and `visible_coordinate` one of `VISIBLE_COORDINATES`"
     if met_coordinate not in MET_COORDINATES: raise ValueError(f"'met_coordinate' must be one of {MET_COORDINATES}; got {met_coordinate!r}.")
     if visible_coordinate not in VISIBLE_COORDINATES: raise ValueError(f"'visible_coordinate' must be one of {VISIBLE_COORDINATES}; got {visible_coordinate!r}.")
@@ -104,16 +104,14 @@ def to_response(x, # detector-level events (B, 24) in GeV
                 visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
-    check_met_coordinate(met_coordinate, visible_coordinate)
+    check_coordinates(met_coordinate, visible_coordinate)
     xo, zo = objects(x), objects(z)
     kx, kz = pt_eta_phi(xo), pt_eta_phi(zo)
     order = match_jets(kx[:, 2:], kz[:, 2:])
-    jets = torch.gather(kx[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 3))
-    vx, vz = torch.cat([kx[:, :1], jets], 1), _visible(kz)
+    px = torch.cat([xo[:, :1], torch.gather(xo[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 4))], 1)   # the electron and the matched jets (B, 5, 4)
+    vx, vz = pt_eta_phi(px), _visible(kz)
     if visible_coordinate == 'log': r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
-    else:
-        px = torch.cat([xo[:, :1, :2], torch.gather(xo[:, 2:, :2], 1, order.unsqueeze(-1).expand(-1, -1, 2))], 1) - _visible(zo)[..., :2]
-        r = torch.cat([px, (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
+    else: r = torch.cat([px[..., :2] - _visible(zo)[..., :2], (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
     missing = xo[..., :2].sum(1) - zo[..., :2].sum(1) if met_coordinate == 'recoil' else xo[:, 1, :2] - zo[:, 1, :2]
     return torch.cat([r.reshape(len(x), 15), missing, xo[:, 1, 2:3]], -1)
 
@@ -123,7 +121,7 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
                   visible_coordinate:str='log', # as `to_response` made `r`
                  ):
     "Detector-level events (*, B, 24) in GeV, massless, jets in descending pT, from the responses `r` to the partons `z`"
-    check_met_coordinate(met_coordinate, visible_coordinate)
+    check_coordinates(met_coordinate, visible_coordinate)
     zo = objects(z)
     vz = _visible(pt_eta_phi(zo))
     rr = r[..., :15].reshape(*r.shape[:-1], 5, 3)
@@ -467,7 +465,7 @@ class ResponseFlow(CoordinateFlow):
                  met_coordinate:str='recoil', # one of `MET_COORDINATES`
                  visible_coordinate:str='log', # one of `VISIBLE_COORDINATES`
                  **kw):
-        check_met_coordinate(met_coordinate, visible_coordinate)
+        check_coordinates(met_coordinate, visible_coordinate)
         super().__init__(normaliser, None, **kw)
         self.met_coordinate, self.visible_coordinate = met_coordinate, visible_coordinate
         if fit is not None: self.fit_scales(*fit)
