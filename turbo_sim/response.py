@@ -94,7 +94,7 @@ def _visible(kin): "The electron and the four jets or quarks (..., 5, 3) of kine
 
 MET_COORDINATES = ('recoil', 'neutrino')   # how the missing pT enters the responses: through the recoil of every object, or relative to the neutrino
 
-VISIBLE_COORDINATES = ('log', 'transverse')   # each visible object as (log pT ratio, d eta, d phi) to its parton, or as (d px, d py, d eta)
+VISIBLE_COORDINATES = ('log', 'transverse', 'scaled')   # each visible object as (log pT ratio, d eta, d phi) to its parton, as (d px, d py, d eta), or as (d px, d py) / parton pT and d eta
 
 def check_coordinates(met_coordinate:str, visible_coordinate:str='log'):
     "Raise a ValueError naming the choices unless `met_coordinate` is one of `MET_COORDINATES` and `visible_coordinate` one of `VISIBLE_COORDINATES`"
@@ -104,7 +104,7 @@ def check_coordinates(met_coordinate:str, visible_coordinate:str='log'):
 def to_response(x, # detector-level events (B, 24) in GeV
                 z, # their parton-level events (B, 24) in GeV
                 met_coordinate:str='recoil', # 'recoil': (ux, uy), all x objects' pT minus all partons'; 'neutrino': the missing pT minus the neutrino's
-                visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta
+                visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
     check_coordinates(met_coordinate, visible_coordinate)
@@ -114,7 +114,9 @@ def to_response(x, # detector-level events (B, 24) in GeV
     px = torch.cat([xo[:, :1], torch.gather(xo[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 4))], 1)   # the electron and the matched jets (B, 5, 4)
     vx, vz = pt_eta_phi(px), _visible(kz)
     if visible_coordinate == 'log': r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
-    else: r = torch.cat([px[..., :2] - _visible(zo)[..., :2], (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
+    else:
+        dpt = px[..., :2] - _visible(zo)[..., :2]
+        r = torch.cat([dpt / vz[..., :1] if visible_coordinate == 'scaled' else dpt, (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
     missing = xo[..., :2].sum(1) - zo[..., :2].sum(1) if met_coordinate == 'recoil' else xo[:, 1, :2] - zo[:, 1, :2]
     return torch.cat([r.reshape(len(x), 15), missing, xo[:, 1, 2:3]], -1)
 
@@ -130,7 +132,7 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
     rr = r[..., :15].reshape(*r.shape[:-1], 5, 3)
     if visible_coordinate == 'log': vis = massless(torch.stack([vz[..., 0] * torch.exp(rr[..., 0]), vz[..., 1] + rr[..., 1], vz[..., 2] + rr[..., 2]], -1))   # (*, B, 5, 4)
     else:
-        pt = _visible(zo)[..., :2] + rr[..., :2]
+        pt = _visible(zo)[..., :2] + (rr[..., :2] * vz[..., :1] if visible_coordinate == 'scaled' else rr[..., :2])
         vis = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
     met_t = r[..., 15:17] + (zo[..., :2].sum(-2) - vis[..., :2].sum(-2) if met_coordinate == 'recoil' else zo[..., 1, :2])
     met3 = torch.cat([met_t, r[..., 17:18]], -1)
@@ -142,10 +144,14 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
 
 def response_log_jacobian(x, # detector-level events (..., 24) in GeV
                           visible_coordinate:str='log', # as `to_response`
+                          z=None, # their parton-level events (..., 24) in GeV: needed for 'scaled'
                          ):
-    "log |d(responses)/d(momenta of x)| (...): minus the sum over the electron and the jets of log(pT^3 cosh eta) ('log') or log(pT cosh eta) ('transverse'); the missing pT enters by a translation, whichever `met_coordinate`"
+    "log |d(responses)/d(momenta of x)| (...): minus the sum over the electron and the jets of log(pT^3 cosh eta) ('log'), log(pT cosh eta) ('transverse'), or that plus 2 log(parton pT) ('scaled'); the missing pT enters by a translation, whichever `met_coordinate`"
     kin = _visible(pt_eta_phi(objects(x)))
-    return -((3 if visible_coordinate == 'log' else 1) * torch.log(kin[..., 0]) + torch.log(torch.cosh(kin[..., 1]))).sum(-1)
+    lj = -((3 if visible_coordinate == 'log' else 1) * torch.log(kin[..., 0]) + torch.log(torch.cosh(kin[..., 1]))).sum(-1)
+    if visible_coordinate != 'scaled': return lj
+    if z is None: raise ValueError("the Jacobian of visible_coordinate='scaled' depends on the partons: pass 'z'.")
+    return lj - 2 * torch.log(_visible(pt_eta_phi(objects(z)))[..., 0]).sum(-1)
 
 # %% ../nbs/04b_response.ipynb #f0c29e0a
 Z_MASSES = (0.0, 0.0, 4.8, 4.8, 0.33, 0.33)   # rest masses (GeV) of e-, nu~, b, b~, u, d~ in the hard-process record
@@ -542,7 +548,7 @@ class ResponseFlow(CoordinateFlow):
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}'
     def coords(self, x, z): return to_response(x, z, self.met_coordinate, self.visible_coordinate)
     def events(self, r, z): return from_response(r, z, self.met_coordinate, self.visible_coordinate)
-    def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate)
+    def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
 
 class ResonanceFlow(CoordinateFlow):
     "Unfolding q(z|x): partons as tops and Ws (`to_resonance`), absolute or relative to the tops reconstructed from x (`to_relative_resonance`)"
