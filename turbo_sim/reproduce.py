@@ -22,7 +22,7 @@ from .core import command, pick_device
 from .data import load_splits, load_events, split_events, content_sha256
 from .config import TrainConfig
 from .models import load_model, load_checkpoint, save_checkpoint
-from .train import train, plateaued
+from .train import train, plateaued, plot_history
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns, table_frame, table_rows,
                                TALK_COLUMNS, PARTON_MASS_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS, EVAL_MAX_DRAWS)
 
@@ -255,6 +255,7 @@ def evaluate_run(out, # the results folder
     if s == 0:
         plot_columns(result['arrays']['pred'], result['arrays']['truth'], TALK_COLUMNS + tuple(c for c in PARTON_MASS_COLUMNS if c in result['arrays']['pred']),
                      path=Path(out)/f'columns_{_slug(name)}.png', label=f'{name} (seed 0)')
+        if not (run_dir/'history.png').exists(): plot_history(json.loads(last['history']), run_dir/'history.png')   # git keeps the record, not the figure: drawn again from it
         shutil.copyfile(run_dir/'history.png', Path(out)/f'history_{_slug(name)}.png')
     n_epochs, v = len(json.loads(last['history'])), float(best['val_ks_sum'])
     return result, v, dict(train_seconds=round(_train_seconds(run_dir), 1), epochs=n_epochs, epoch_cap=cfg.epochs, patience=cfg.patience, batch_size=cfg.batch_size,
