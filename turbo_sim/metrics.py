@@ -7,12 +7,12 @@ __all__ = ['TALK_COLUMNS', 'COLUMN_LABELS', 'MASS_RANGES', 'PARTON_MASS_COLUMNS'
            'LEGACY_COLUMNS', 'EVAL_CHUNK', 'EVAL_MAX_DRAWS', 'EVALUATION_FILES', 'evaluate_cli', 'ks_distance',
            'wasserstein', 'coordinate_names', 'columns', 'halves', 'distance_row', 'auc', 'classifier_auc',
            'correlation_distance', 'parton_mass_columns', 'iqr', 'quarks_by_pt', 'histogram_nll', 'conditional_nll',
-           'rank_deviation', 'histogram_deviation', 'physics_measures', 'evaluate', 'OracleModel', 'table_frame',
-           'table_rows', 'write_table', 'read_table', 'format_table', 'markdown_table', 'plot_columns', 'evaluate_file',
-           'evaluate_main']
+           'rank_deviation', 'histogram_deviation', 'physics_measures', 'lenient_draws', 'evaluate', 'OracleModel',
+           'table_frame', 'table_rows', 'write_table', 'read_table', 'format_table', 'markdown_table', 'plot_columns',
+           'evaluate_file', 'evaluate_main']
 
 # %% ../nbs/07_metrics.ipynb #af8d54dc
-import json, warnings
+import inspect, json, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -203,12 +203,14 @@ LEGACY_COLUMNS = TALK_COLUMNS + EXTRA_COLUMNS[:4]   # the columns of the tables 
 EVAL_CHUNK = 65_536   # chunk size of the model's draws in `evaluate`: fixed, so that a seed gives the same numbers on any machine's default
 EVAL_MAX_DRAWS = 1_000   # draws per event at most under the selection in `evaluate`: the shipped model's rarest test event takes 297; a model that almost never passes (an epoch-1 `reverse only`: no pass in 64 draws for 91 % of z) is judged on its 1,000th draw instead of costing hours
 
+def lenient_draws(fn) -> dict:
+    "Those of the keywords strict=False, max_draws=`EVAL_MAX_DRAWS` that `fn` (a model's `simulate` or `unfold`) takes: how every evaluation draws under the selection"
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in dict(strict=False, max_draws=EVAL_MAX_DRAWS).items() if k in params}
+
 def _draw(fn, v):
     "`fn(v)` (a model's `unfold` or `simulate`), in chunks of `EVAL_CHUNK` where it takes a `batch_size`; an event whose draws do not pass the selection in `EVAL_MAX_DRAWS` keeps its last draw (it counts against the model)"
-    import inspect
-    params = inspect.signature(fn).parameters
-    return fn(v, **({'batch_size': EVAL_CHUNK} if 'batch_size' in params else {}), **({'strict': False} if 'strict' in params else {}),
-              **({'max_draws': EVAL_MAX_DRAWS} if 'max_draws' in params else {}))
+    return fn(v, **({'batch_size': EVAL_CHUNK} if 'batch_size' in inspect.signature(fn).parameters else {}), **lenient_draws(fn))
 
 def evaluate(model, # a `TurboSim`, or anything with `unfold(x)` and `simulate(z)` in GeV
              z, x, # test events in GeV, (N, 24) each

@@ -24,7 +24,7 @@ from .config import TrainConfig
 from .models import load_model, load_checkpoint, save_checkpoint
 from .train import train, plateaued, plot_history
 from .metrics import (COLUMN_LABELS, evaluate, write_table, markdown_table, plot_columns, table_frame, table_rows,
-                               TALK_COLUMNS, PARTON_MASS_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS, EVAL_MAX_DRAWS)
+                               TALK_COLUMNS, PARTON_MASS_COLUMNS, EXTRA_COLUMNS, TABLE_COLUMNS, lenient_draws)
 
 # %% ../nbs/08_ttbar.ipynb #c4bf788f
 TALK_ROWS = {  # raw KS values (the talk prints them x 1e-2); original OTUS/Turbo-Sim data, not ours
@@ -341,9 +341,7 @@ def closure(model, # a `TurboSim` (anything with `simulate` and `unfold` in GeV)
     z = np.asarray(z)
     if z.ndim != 2 or z.shape[1] != 24: raise ValueError(f"'z' must have shape (N, 24); got {z.shape}.")
     torch.manual_seed(seed)
-    import inspect
-    lenient = {'strict': False, 'max_draws': EVAL_MAX_DRAWS} if 'strict' in inspect.signature(model.simulate).parameters else {}   # an event the model almost never selects keeps its last draw
-    z_back = model.unfold(model.simulate(z, n_samples=n_samples, **lenient).reshape(-1, 24))
+    z_back = model.unfold(model.simulate(z, n_samples=n_samples, **lenient_draws(model.simulate)).reshape(-1, 24))   # an event the model almost never selects keeps its last draw
     ks = lambda a: np.array([ks_2samp(a[:, j], z[:, j]).statistic for j in range(24)])
     out = dict(ks_closure=ks(z_back), z_back=z_back)
     if x is not None: out['ks_unfold'] = ks(model.unfold(np.asarray(x)))

@@ -22,7 +22,7 @@ from torch import nn
 import torch.nn.functional as F
 from .detector import DetectorConfig
 from .layers import mlp
-from .physics import JET_ASSIGNMENTS, M_TOP, M_W
+from .physics import CHI2_WIDTHS, JET_ASSIGNMENTS, M_TOP, M_W
 
 # %% ../nbs/04b_response.ipynb #b16f8c73
 def wrap_phi(dphi): "Azimuth differences `dphi` (...) wrapped into [-pi, pi)"; return torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
@@ -297,11 +297,13 @@ def chi2_tops(x, # detector-level events (B, 24) in GeV
     lep, jets = xo[:, 0], xo[:, 2:]
     w_lep = lep + neutrino_from_w(lep, xo[:, 1, :2], m_w)
     with torch.no_grad():   # the assignment is a choice; the tops are differentiable given it
-        j = jets[:, JET_ASSIGNMENTS_T.to(x.device)]                    # (B, 12, 4 roles, 4)
+        assignments = JET_ASSIGNMENTS_T.to(x.device)
+        j = jets[:, assignments]                                       # (B, 12, 4 roles, 4)
         w_had = j[:, :, 2] + j[:, :, 3]
-        chi2 = (((_signed_mass(w_had) - m_w) / 10)**2 + ((_signed_mass(j[:, :, 0] + w_lep[:, None]) - m_t) / 5)**2
-                + ((_signed_mass(w_had + j[:, :, 1]) - m_t) / 15)**2)
-        roles = JET_ASSIGNMENTS_T.to(x.device)[chi2.argmin(-1)]        # (B, 4): b_lep, b_had, q, q'
+        w_had_width, t_lep_width, t_had_width = CHI2_WIDTHS
+        chi2 = (((_signed_mass(w_had) - m_w) / w_had_width)**2 + ((_signed_mass(j[:, :, 0] + w_lep[:, None]) - m_t) / t_lep_width)**2
+                + ((_signed_mass(w_had + j[:, :, 1]) - m_t) / t_had_width)**2)
+        roles = assignments[chi2.argmin(-1)]                           # (B, 4): b_lep, b_had, q, q'
     r = torch.gather(jets, 1, roles.unsqueeze(-1).expand(-1, -1, 4))
     return r[:, 1] + r[:, 2] + r[:, 3], w_lep + r[:, 0]
 
