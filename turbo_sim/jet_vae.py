@@ -583,16 +583,17 @@ def _claim_a(chains, rel=0.1, nats=0.5) -> dict:
     "A: every chain of one direction against every chain of the other: total KL within `rel` or `nats`, equal active directions, at every common beta"
     ups, downs = ([c for (d, _), c in chains.items() if d == direction] for direction in DIRECTIONS)
     if not ups or not downs: return dict(passed=False, why='the scan does not hold both directions')
-    worst, disagree = 0., []
+    worst, disagree, compared = 0., [], set()
     for u in ups:
         for d in downs:
             for b in np.intersect1d(u['beta_GeV'], d['beta_GeV']):
+                compared.add(float(b))
                 (i,), (j,) = np.flatnonzero(u['beta_GeV'] == b), np.flatnonzero(d['beta_GeV'] == b)
                 diff = abs(u['kl_total'][i] - d['kl_total'][j])
                 ok = (diff <= rel * max(u['kl_total'][i], d['kl_total'][j]) or diff <= nats) and u['n_active'][i] == d['n_active'][j]
                 worst = max(worst, diff)
                 if not ok: disagree.append(float(b))
-    return dict(passed=not disagree, largest_kl_difference=round(float(worst), 3), betas_disagreeing=sorted(set(disagree)))
+    return dict(passed=not disagree, largest_kl_difference=round(float(worst), 3), betas_disagreeing=sorted(set(disagree)), betas_compared=sorted(compared))
 
 def _claim_b(chains, low=0.75, high=1.25, min_D=1.) -> dict:
     "B: D2 / D within [`low`, `high`] wherever D > `min_D`, in every chain"
