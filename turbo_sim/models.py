@@ -218,7 +218,7 @@ def build_model(cfg:TrainConfig, normaliser:Normaliser,
     torch.manual_seed(cfg.seed)
     if cfg.maps == 'response':   # flows of physics coordinates: x relative to its partons, z as tops and Ws
         kw = dict(transforms=cfg.flow_transforms, bins=cfg.flow_bins, hidden=cfg.flow_hidden, seed=cfg.seed)
-        return TurboSim(normaliser, ResonanceFlow(normaliser, fit_events, reference=cfg.unfold_reference, **kw), ResponseFlow(normaliser, fit_events, met_coordinate=cfg.met_coordinate, visible_coordinate=cfg.visible_coordinate, **kw), None, False, cfg.selection)
+        return TurboSim(normaliser, ResonanceFlow(normaliser, fit_events, reference=cfg.unfold_reference, **kw), ResponseFlow(normaliser, fit_events, met_coordinate=cfg.met_coordinate, visible_coordinate=cfg.visible_coordinate, unmatched_flag=cfg.unmatched_flag, **kw), None, False, cfg.selection)
     if cfg.maps == 'flow':   # the flows hold the rest masses themselves: they model the 18 momenta, E follows
         kw = dict(conditioner=cfg.conditioner, transforms=cfg.flow_transforms, bins=cfg.flow_bins, hidden=cfg.flow_hidden)
         enc = EventFlow.from_normaliser(normaliser, 'z', masses[0] if cfg.on_shell else None, **kw)
