@@ -6,12 +6,12 @@
 __all__ = ['JET_PERMUTATIONS', 'MET_COORDINATES', 'VISIBLE_COORDINATES', 'UNMATCHED_DR', 'Z_MASSES', 'LOG_PT_RANGE', 'Y_MAX',
            'JET_ASSIGNMENTS_T', 'UNFOLD_REFERENCES', 'MIN_BIN', 'MIN_SLOPE', 'MAX_LOGIT', 'wrap_phi', 'pt_eta_phi',
            'massless', 'minkowski_mass', 'objects', 'jet_threshold', 'jet_eta_max', 'passes_selection', 'is_pt_ordered',
-           'delta_r_matrix', 'match_jets', 'check_coordinates', 'to_response', 'from_response', 'response_log_jacobian',
-           'unmatched_pattern', 'rapidity', 'velocity', 'boost', 'to_resonance', 'two_body', 'physical_resonances',
-           'from_resonance', 'on_mass_shell', 'resonance_log_jacobian', 'check_unfold_reference', 'neutrino_from_w',
-           'chi2_tops', 'to_relative_resonance', 'from_relative_resonance', 'fast_softmax', 'spline_knots', 'rq_spline',
-           'SplineCoupling', 'CouplingFlow', 'object_features', 'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow',
-           'clear_caches']
+           'delta_r_matrix', 'match_jets', 'check_coordinates', 'matched_objects', 'to_response', 'from_response',
+           'response_log_jacobian', 'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity', 'boost',
+           'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
+           'resonance_log_jacobian', 'check_unfold_reference', 'neutrino_from_w', 'chi2_tops', 'to_relative_resonance',
+           'from_relative_resonance', 'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow',
+           'object_features', 'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow', 'clear_caches']
 
 # %% ../nbs/04b_response.ipynb #ab9ab1f7
 import math
@@ -94,29 +94,41 @@ def _visible(kin): "The electron and the four jets or quarks (..., 5, 3) of kine
 
 MET_COORDINATES = ('recoil', 'neutrino')   # how the missing pT enters the responses: through the recoil of every object, or relative to the neutrino
 
-VISIBLE_COORDINATES = ('log', 'transverse', 'scaled')   # each visible object as (log pT ratio, d eta, d phi) to its parton, as (d px, d py, d eta), or as (d px, d py) / parton pT and d eta
+VISIBLE_COORDINATES = ('log', 'transverse', 'scaled', 'hybrid')   # each visible object as (log pT ratio, d eta, d phi) to its parton, as (d px, d py, d eta), as (d px, d py) / parton pT and d eta, or 'hybrid': the jets of unmatched quarks 'scaled', the other objects 'log'
+
+UNMATCHED_DR = 0.4   # a quark whose matched jet lies farther than this (the jet radius) has an unmatched jet
 
 def check_coordinates(met_coordinate:str, visible_coordinate:str='log'):
     "Raise a ValueError naming the choices unless `met_coordinate` is one of `MET_COORDINATES` and `visible_coordinate` one of `VISIBLE_COORDINATES`"
     if met_coordinate not in MET_COORDINATES: raise ValueError(f"'met_coordinate' must be one of {MET_COORDINATES}; got {met_coordinate!r}.")
     if visible_coordinate not in VISIBLE_COORDINATES: raise ValueError(f"'visible_coordinate' must be one of {VISIBLE_COORDINATES}; got {visible_coordinate!r}.")
 
+def matched_objects(x, # detector-level events (B, 24) in GeV
+                    z, # their parton-level events (B, 24) in GeV
+                   ):
+    "The electron and the jets matched to b, b~, u, d~ (B, 5, 4), and each quark's Delta R to its jet (B, 4)"
+    xo, kx, kz = objects(x), pt_eta_phi(objects(x)), pt_eta_phi(objects(z))
+    order = match_jets(kx[:, 2:], kz[:, 2:])
+    px = torch.cat([xo[:, :1], torch.gather(xo[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 4))], 1)
+    return px, torch.gather(delta_r_matrix(kz[:, 2:], kx[:, 2:]), 2, order.unsqueeze(-1)).squeeze(-1)
+
+def _linear_objects(unmatched): "Which of the electron and the four jets (..., 5) take linear coordinates in 'hybrid': the jets of `unmatched` quarks (..., 4)"; return torch.cat([torch.zeros_like(unmatched[..., :1]), unmatched], -1)
+
 def to_response(x, # detector-level events (B, 24) in GeV
                 z, # their parton-level events (B, 24) in GeV
                 met_coordinate:str='recoil', # 'recoil': (ux, uy), all x objects' pT minus all partons'; 'neutrino': the missing pT minus the neutrino's
-                visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta
+                visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta; 'hybrid': 'scaled' for the jets farther than `UNMATCHED_DR` from their quark, 'log' for the others
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
     check_coordinates(met_coordinate, visible_coordinate)
     xo, zo = objects(x), objects(z)
-    kx, kz = pt_eta_phi(xo), pt_eta_phi(zo)
-    order = match_jets(kx[:, 2:], kz[:, 2:])
-    px = torch.cat([xo[:, :1], torch.gather(xo[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 4))], 1)   # the electron and the matched jets (B, 5, 4)
-    vx, vz = pt_eta_phi(px), _visible(kz)
-    if visible_coordinate == 'log': r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
-    else:
+    px, d = matched_objects(x, z)
+    vx, vz = pt_eta_phi(px), _visible(pt_eta_phi(zo))
+    if visible_coordinate in ('log', 'hybrid'): r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
+    if visible_coordinate != 'log':
         dpt = px[..., :2] - _visible(zo)[..., :2]
-        r = torch.cat([dpt / vz[..., :1] if visible_coordinate == 'scaled' else dpt, (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
+        lin = torch.cat([dpt if visible_coordinate == 'transverse' else dpt / vz[..., :1], (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
+        r = lin if visible_coordinate != 'hybrid' else torch.where(_linear_objects(d > UNMATCHED_DR).unsqueeze(-1), lin, r)
     missing = xo[..., :2].sum(1) - zo[..., :2].sum(1) if met_coordinate == 'recoil' else xo[:, 1, :2] - zo[:, 1, :2]
     return torch.cat([r.reshape(len(x), 15), missing, xo[:, 1, 2:3]], -1)
 
@@ -124,16 +136,19 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
                   z, # parton-level events (B, 24) in GeV
                   met_coordinate:str='recoil', # as `to_response` made `r`
                   visible_coordinate:str='log', # as `to_response` made `r`
+                  unmatched=None, # 'hybrid': which quarks b, b~, u, d~ have their jet in linear coordinates, (*, B, 4) bool
                  ):
     "Detector-level events (*, B, 24) in GeV, massless, jets in descending pT, from the responses `r` to the partons `z`"
     check_coordinates(met_coordinate, visible_coordinate)
+    if visible_coordinate == 'hybrid' and unmatched is None: raise ValueError("visible_coordinate='hybrid' needs 'unmatched', the quarks whose jet is in linear coordinates.")
     zo = objects(z)
     vz = _visible(pt_eta_phi(zo))
     rr = r[..., :15].reshape(*r.shape[:-1], 5, 3)
-    if visible_coordinate == 'log': vis = massless(torch.stack([vz[..., 0] * torch.exp(rr[..., 0]), vz[..., 1] + rr[..., 1], vz[..., 2] + rr[..., 2]], -1))   # (*, B, 5, 4)
-    else:
-        pt = _visible(zo)[..., :2] + (rr[..., :2] * vz[..., :1] if visible_coordinate == 'scaled' else rr[..., :2])
-        vis = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
+    if visible_coordinate in ('log', 'hybrid'): vis = massless(torch.stack([vz[..., 0] * torch.exp(rr[..., 0]), vz[..., 1] + rr[..., 1], vz[..., 2] + rr[..., 2]], -1))   # (*, B, 5, 4)
+    if visible_coordinate != 'log':
+        pt = _visible(zo)[..., :2] + (rr[..., :2] if visible_coordinate == 'transverse' else rr[..., :2] * vz[..., :1])
+        lin = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
+        vis = lin if visible_coordinate != 'hybrid' else torch.where(_linear_objects(unmatched).unsqueeze(-1), lin, vis)
     met_t = r[..., 15:17] + (zo[..., :2].sum(-2) - vis[..., :2].sum(-2) if met_coordinate == 'recoil' else zo[..., 1, :2])
     met3 = torch.cat([met_t, r[..., 17:18]], -1)
     met = torch.cat([met3, met3.norm(dim=-1, keepdim=True)], -1)
@@ -142,28 +157,31 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
     jets = torch.gather(jets, -2, order.unsqueeze(-1).expand(*order.shape, 4))
     return torch.cat([vis[..., :1, :], met.unsqueeze(-2), jets], -2).reshape(*r.shape[:-1], 24)
 
-def response_log_jacobian(x, # detector-level events (..., 24) in GeV
+def response_log_jacobian(x, # detector-level events (..., 24) in GeV; (B, 24) for 'hybrid'
                           visible_coordinate:str='log', # as `to_response`
-                          z=None, # their parton-level events (..., 24) in GeV: needed for 'scaled'
+                          z=None, # their parton-level events (..., 24) in GeV: needed for 'scaled' and 'hybrid'
                          ):
-    "log |d(responses)/d(momenta of x)| (...): minus the sum over the electron and the jets of log(pT^3 cosh eta) ('log'), log(pT cosh eta) ('transverse'), or that plus 2 log(parton pT) ('scaled'); the missing pT enters by a translation, whichever `met_coordinate`"
+    "log |d(responses)/d(momenta of x)| (...): minus the sum over the electron and the jets of log(pT^3 cosh eta) ('log'), log(pT cosh eta) ('transverse'), or that plus 2 log(parton pT) ('scaled'; in 'hybrid' for the unmatched jets, 'log' for the others); the missing pT enters by a translation, whichever `met_coordinate`"
+    if visible_coordinate in ('scaled', 'hybrid') and z is None: raise ValueError(f"the Jacobian of visible_coordinate={visible_coordinate!r} depends on the partons: pass 'z'.")
+    if visible_coordinate == 'hybrid':
+        px, d = matched_objects(x, z)
+        kin, pt_z = pt_eta_phi(px), _visible(pt_eta_phi(objects(z)))[..., 0]
+        per = torch.where(_linear_objects(d > UNMATCHED_DR), torch.log(kin[..., 0]) + 2 * torch.log(pt_z), 3 * torch.log(kin[..., 0]))
+        return -(per + torch.log(torch.cosh(kin[..., 1]))).sum(-1)
     kin = _visible(pt_eta_phi(objects(x)))
     lj = -((3 if visible_coordinate == 'log' else 1) * torch.log(kin[..., 0]) + torch.log(torch.cosh(kin[..., 1]))).sum(-1)
     if visible_coordinate != 'scaled': return lj
-    if z is None: raise ValueError("the Jacobian of visible_coordinate='scaled' depends on the partons: pass 'z'.")
     return lj - 2 * torch.log(_visible(pt_eta_phi(objects(z)))[..., 0]).sum(-1)
 
-# %% ../nbs/04b_response.ipynb #5996ee02
-UNMATCHED_DR = 0.4   # a quark whose matched jet lies farther than this (the jet radius) has an unmatched jet
 
+# %% ../nbs/04b_response.ipynb #5996ee02
 def unmatched_pattern(x, # detector-level events (B, 24) in GeV
                       z, # their parton-level events (B, 24) in GeV
                       dr:float=UNMATCHED_DR):
     "Which quarks b, b~, u, d~ (bits 0-3) have their matched jet (`match_jets`) farther than `dr`: one code (B,) in 0..15"
-    kx, kz = pt_eta_phi(objects(x)), pt_eta_phi(objects(z))
-    order = match_jets(kx[:, 2:], kz[:, 2:])
-    d = torch.gather(delta_r_matrix(kz[:, 2:], kx[:, 2:]), 2, order.unsqueeze(-1)).squeeze(-1)   # (B, 4): each quark to its jet
-    return ((d > dr).long() * (2 ** torch.arange(4, device=x.device))).sum(-1)
+    return ((matched_objects(x, z)[1] > dr).long() * (2 ** torch.arange(4, device=x.device))).sum(-1)
+
+def pattern_bits(k): "The unmatched quarks b, b~, u, d~ (..., 4) bool of the patterns `k` (...)"; return (k.unsqueeze(-1) // 2 ** torch.arange(4, device=k.device)) % 2 == 1
 
 # %% ../nbs/04b_response.ipynb #f0c29e0a
 Z_MASSES = (0.0, 0.0, 4.8, 4.8, 0.33, 0.33)   # rest masses (GeV) of e-, nu~, b, b~, u, d~ in the hard-process record
@@ -524,8 +542,8 @@ class CoordinateFlow(nn.Module):
         return self.flow.log_prob((self.coords(v_gev, c_gev) - self.coord_mean) / self.coord_std, None, h)
 
     def _flow_sample(self, eps, h):
-        "Standardised coordinates (*, B, 18) drawn from `eps` (*, B, eps_dim) given the context embedding `h` (B, E)"
-        return self.flow.rsample(None, eps, h)
+        "Standardised coordinates (*, B, 18) drawn from `eps` (*, B, eps_dim) given the context embedding `h` (B, E), and what else `events` needs (here nothing)"
+        return self.flow.rsample(None, eps, h), None
 
     def log_prob(self, v, # events (B, 24), normalised
                  c, # context events (B, 24), normalised
@@ -545,8 +563,8 @@ class CoordinateFlow(nn.Module):
         "Events drawn from p(v|c), normalised units, differentiable in the parameters and in `c`"
         if eps is None: eps = self.draw_eps(c, n_samples)
         c_gev = c * self.in_std + self.in_mean
-        u = self._flow_sample(eps, self.embedding(c)) * self.coord_std + self.coord_mean
-        return (self.events(u, c_gev) - self.out_mean) / self.out_std
+        u, extra = self._flow_sample(eps, self.embedding(c))
+        return (self.events(u * self.coord_std + self.coord_mean, c_gev, extra) - self.out_mean) / self.out_std
 
     @torch.no_grad()
     def sample(self, c, n_samples:int=None, eps=None): "`rsample` without gradients"; return self.rsample(c, n_samples, eps)
@@ -561,6 +579,7 @@ class ResponseFlow(CoordinateFlow):
                  unmatched_flag:bool=False, # draw the `unmatched_pattern` of the jets first (16 classes given z), then the responses given it
                  **kw):
         check_coordinates(met_coordinate, visible_coordinate)
+        if visible_coordinate == 'hybrid' and not unmatched_flag: raise ValueError("visible_coordinate='hybrid' needs unmatched_flag=True: the drawn pattern says which jets take linear coordinates.")
         super().__init__(normaliser, None, **kw)
         self.met_coordinate, self.visible_coordinate, self.unmatched_flag = met_coordinate, visible_coordinate, unmatched_flag
         if unmatched_flag:
@@ -570,7 +589,7 @@ class ResponseFlow(CoordinateFlow):
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}' + (', unmatched_flag=True' if self.unmatched_flag else '')
     def coords(self, x, z): return to_response(x, z, self.met_coordinate, self.visible_coordinate)
-    def events(self, r, z): return from_response(r, z, self.met_coordinate, self.visible_coordinate)
+    def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern))
     def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
 
     @property
@@ -587,7 +606,7 @@ class ResponseFlow(CoordinateFlow):
         "With `unmatched_flag`: the pattern k ~ P(k|z) from the last number of `eps` (by inverse CDF), then the responses given k from the others"
         if not self.unmatched_flag: return super()._flow_sample(eps, h)
         k = self.draw_pattern(h, eps[..., 18])
-        return self.flow.rsample(None, eps[..., :18], h + self.flag_embed(k))
+        return self.flow.rsample(None, eps[..., :18], h + self.flag_embed(k)), k
 
     def draw_pattern(self, h, # context embeddings (B, E)
                      eps, # standard-normal numbers (*, B)
@@ -608,7 +627,7 @@ class ResonanceFlow(CoordinateFlow):
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'reference={self.reference!r}'
     def coords(self, z, x): return to_resonance(z) if self.reference == 'absolute' else to_relative_resonance(z, x)
-    def events(self, v, x): return from_resonance(v) if self.reference == 'absolute' else from_relative_resonance(v, x)
+    def events(self, v, x, extra=None): return from_resonance(v) if self.reference == 'absolute' else from_relative_resonance(v, x)
     # (the same for both references: a translation by a function of x)
     def log_jacobian(self, z, x): return resonance_log_jacobian(on_mass_shell(z.to(torch.float64))).to(z.dtype)
 
