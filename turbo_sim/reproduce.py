@@ -38,7 +38,7 @@ BEST_GP = (('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_x_tilde', 10.0), ('gp_
 BEST_PAIRED = (('L_z_tilde', 1.0), ('L_x_tilde', 1.0))  # the two paired terms at 1, the cycle terms L_x^, L_z^ at the preset's 10
 FLOW_NLL = tuple((t, 1.0) for t in ('L_z_tilde', 'L_x_hat', 'L_x_tilde', 'L_z_hat'))   # flows: the four supervised terms as NLLs in nats, weight 1 each
 FLOW = dict(maps='flow', distance='nll', flow_transforms=3, flow_hidden=(96, 96))      # spline flows of the size the CPU budget allows
-CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn', 'turbo-sim response', 'turbo-sim response met-nu', 'turbo-sim response transverse')
+CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn', 'turbo-sim response', 'turbo-sim response met-nu', 'turbo-sim response transverse', 'turbo-sim response met-nu flag')
 DEFAULT_ROWS = ('turbo-sim response met-nu',)   # what `turbo-sim-reproduce` trains without --rows or --baselines: the shipped configuration   # 'turbo-sim best' is the one of these that wins on validation
 
 def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
@@ -60,7 +60,8 @@ def candidate_configs(data, epochs=3, device='auto', **kw) -> dict:
     return {'turbo-sim mlp': mlp, 'turbo-sim flow': flow, 'turbo-sim flow + attention': replace(flow, conditioner='attention'),
             'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0), 'turbo-sim response': response_config(data, epochs, device, **kw),
             **{name: response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'visible_coordinate': visible, **kw})
-               for name, visible in (('turbo-sim response met-nu', 'log'), ('turbo-sim response transverse', 'transverse'))}}
+               for name, visible in (('turbo-sim response met-nu', 'log'), ('turbo-sim response transverse', 'transverse'))},
+            'turbo-sim response met-nu flag': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'unmatched_flag': True, **kw})}
 
 def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
