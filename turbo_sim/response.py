@@ -537,6 +537,12 @@ class CoordinateFlow(nn.Module):
     def clear(self): "Forget the cached context embedding"; self._cache = None
 
 
+    def scales(self, extra=None):
+        "Mean and standard deviation (18,) of the coordinates, by which they are standardised (a subclass may make them depend on `extra`)"
+        return self.coord_mean, self.coord_std
+
+    def _log_scale(self, v_gev, c_gev): "Sum of the log standard deviations of the coordinates of `v_gev` given `c_gev`: what standardising them adds to the log-density"; return torch.log(self.coord_std).sum()
+
     def _flow_log_prob(self, v_gev, c_gev, h):
         "log-density (B,) of the standardised coordinates of `v_gev` given `c_gev`, embedded as `h`"
         return self.flow.log_prob((self.coords(v_gev, c_gev) - self.coord_mean) / self.coord_std, None, h)
@@ -554,7 +560,7 @@ class CoordinateFlow(nn.Module):
     def log_prob_gev(self, v, c, # events (B, 24) and their context events (B, 24), in GeV
                     ):
         "log p(v|c) (B,) in nats over the 18 momenta of `v` in GeV: the coordinates' density with their Jacobian"
-        return self._flow_log_prob(v, c, self.embedding(c, 'GeV')) - torch.log(self.coord_std).sum() + self.log_jacobian(v, c)
+        return self._flow_log_prob(v, c, self.embedding(c, 'GeV')) - self._log_scale(v, c) + self.log_jacobian(v, c)
 
     def rsample(self, c, # context events (B, 24), normalised
                 n_samples:int=None, # None: (B, 24); k: (k, B, 24)
@@ -564,7 +570,8 @@ class CoordinateFlow(nn.Module):
         if eps is None: eps = self.draw_eps(c, n_samples)
         c_gev = c * self.in_std + self.in_mean
         u, extra = self._flow_sample(eps, self.embedding(c))
-        return (self.events(u * self.coord_std + self.coord_mean, c_gev, extra) - self.out_mean) / self.out_std
+        mean, std = self.scales(extra)
+        return (self.events(u * std + mean, c_gev, extra) - self.out_mean) / self.out_std
 
     @torch.no_grad()
     def sample(self, c, n_samples:int=None, eps=None): "`rsample` without gradients"; return self.rsample(c, n_samples, eps)
@@ -586,11 +593,36 @@ class ResponseFlow(CoordinateFlow):
             e = self.flow.affine[0].in_features
             self.flag_logits = _zero_last(nn.Sequential(nn.Linear(e, 16)))   # P(pattern | z): uniform at first
             self.flag_embed = nn.Embedding(16, e); nn.init.zeros_(self.flag_embed.weight)   # added to the context embedding: ignored at first
+        if visible_coordinate == 'hybrid':   # the linear coordinates of the unmatched jets have their own scales
+            self.register_buffer('lin_mean', torch.zeros(18)); self.register_buffer('lin_std', torch.ones(18))
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}' + (', unmatched_flag=True' if self.unmatched_flag else '')
     def coords(self, x, z): return to_response(x, z, self.met_coordinate, self.visible_coordinate)
     def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern))
     def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
+
+    @torch.no_grad()
+    def fit_scales(self, z, x):
+        "As `CoordinateFlow.fit_scales`; with 'hybrid', each visible coordinate's scales fitted on the objects that take it: the log ones on matched objects, the linear ones on the unmatched jets"
+        super().fit_scales(z, x)
+        if self.visible_coordinate != 'hybrid': return self
+        z, x = torch.as_tensor(z, dtype=torch.float64), torch.as_tensor(x, dtype=torch.float64)
+        u, lin = self.coords(x, z), self._linear_coords(unmatched_pattern(x, z))
+        self.lin_mean.copy_(self.coord_mean); self.lin_std.copy_(self.coord_std)
+        for i in range(15):
+            for sel, mean, std in ((lin[:, i], self.lin_mean, self.lin_std), (~lin[:, i], self.coord_mean, self.coord_std)):
+                if sel.sum() > 1: mean[i], std[i] = u[sel, i].mean(), u[sel, i].std().clamp(min=1e-6)
+        return self
+
+    def _linear_coords(self, k): "Which of the 18 coordinates (..., 18) are linear ones for the patterns `k` (...) in 'hybrid'"; return torch.cat([_linear_objects(pattern_bits(k)).repeat_interleave(3, -1), torch.zeros_like(k, dtype=torch.bool).unsqueeze(-1).expand(*k.shape, 3)], -1)
+
+    def scales(self, extra=None):
+        "The coordinates' means and standard deviations (18,); with 'hybrid' and the patterns `extra` (...), those of each coordinate's kind (..., 18)"
+        if self.visible_coordinate != 'hybrid' or extra is None: return self.coord_mean, self.coord_std
+        lin = self._linear_coords(extra)
+        return torch.where(lin, self.lin_mean, self.coord_mean), torch.where(lin, self.lin_std, self.coord_std)
+
+    def _log_scale(self, v_gev, c_gev): return torch.log(self.scales(unmatched_pattern(v_gev, c_gev) if self.visible_coordinate == 'hybrid' else None)[1]).sum(-1)
 
     @property
     def eps_dim(self) -> int: "Standard-normal numbers drawn per outcome: one more for the pattern with `unmatched_flag`"; return 18 + self.unmatched_flag
@@ -600,7 +632,8 @@ class ResponseFlow(CoordinateFlow):
         if not self.unmatched_flag: return super()._flow_log_prob(v_gev, c_gev, h)
         k = unmatched_pattern(v_gev, c_gev)
         log_pk = torch.log_softmax(self.flag_logits(h), -1).gather(-1, k.unsqueeze(-1)).squeeze(-1)
-        return super()._flow_log_prob(v_gev, c_gev, h + self.flag_embed(k)) + log_pk
+        mean, std = self.scales(k)
+        return self.flow.log_prob((self.coords(v_gev, c_gev) - mean) / std, None, h + self.flag_embed(k)) + log_pk
 
     def _flow_sample(self, eps, h):
         "With `unmatched_flag`: the pattern k ~ P(k|z) from the last number of `eps` (by inverse CDF), then the responses given k from the others"
