@@ -10,7 +10,7 @@ whether they are met.
 
 Step 8 (`--only step8`, also part of the full run): on real events, the ms per step of each part of a training step
 (the two direct likelihoods, the passes with their cycle terms, the critics) for the shipped configuration
-(`turbo-sim response met-nu`, `DEFAULT_ROWS`) next to the MLP maps and the Step 5 flows, the whole fast step of each, and `simulate` of a
+(`turbo-sim response met-nu flag`, `DEFAULT_ROWS`) next to the MLP maps and the Step 5 flows, the whole fast step of each, and `simulate` of a
 response model with the selection re-draws included, with the Step 8 targets (<= 60 ms a step at batch 256 on one
 thread, >= 2e5 events/s).
 """

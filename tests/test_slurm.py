@@ -67,5 +67,5 @@ def test_job_trains_the_shipped_configuration(tmp_path, gpus, nproc):
     assert {'--nnodes=2', f'--nproc_per_node={nproc}', '--rdzv_endpoint=gpu01:29500', '--rdzv_id=42'} <= set(args)
     program = next(i for i, a in enumerate(args) if a.endswith('turbo-sim-reproduce'))
     options = vars(make_parser(reproduce_main).parse_args(args[program + 1:]))   # what turbo-sim-reproduce will read
-    assert (options['rows'], options['device'], options['patience'], options['out']) == ('turbo-sim response met-nu', 'cuda', 10, 'runs/slurm_42')
+    assert (options['rows'], options['device'], options['patience'], options['out']) == ('turbo-sim response met-nu flag', 'cuda', 10, 'runs/slurm_42')
     assert options['rows'] == ','.join(DEFAULT_ROWS) and options['epochs'] == 5   # the shipped row; options given to the script come last and win

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Train the shipped configuration, the 'turbo-sim response met-nu' row (`turbo_sim.reproduce.response_config` with met_coordinate='neutrino'), on GPU nodes of a
+# Train the shipped configuration, the 'turbo-sim response met-nu flag' row (`turbo_sim.reproduce.response_config` with met_coordinate='neutrino',
+# unmatched_flag=True), on GPU nodes of a
 # Slurm cluster, and evaluate it as `turbo-sim-reproduce` does: one torchrun per node, one process per GPU of the node,
 # each taking its share of every batch (the global batch stays the row's 256); rank 0 validates, writes the run and
 # evaluates the best checkpoint on the test split. Run it from the repository root (a fresh checkout will do), in the
@@ -35,4 +36,4 @@ head=${head:-$(hostname)}   # (the batch script runs on the first node)
 reproduce=$(command -v turbo-sim-reproduce) || { echo "$0: turbo-sim-reproduce not found: activate the environment where turbo-sim is installed" >&2; exit 1; }
 echo "[slurm_train] job $SLURM_JOB_ID: ${SLURM_NNODES:-1} node(s) x $nproc process(es), rendezvous at $head:29500"
 run srun torchrun --nnodes="${SLURM_NNODES:-1}" --nproc_per_node="$nproc" --rdzv_backend=c10d --rdzv_endpoint="$head:29500" --rdzv_id="$SLURM_JOB_ID" \
-    "$reproduce" --rows 'turbo-sim response met-nu' --device cuda --epochs 30 --patience 10 --out "${OUT:-runs/slurm_$SLURM_JOB_ID}" "$@"
+    "$reproduce" --rows 'turbo-sim response met-nu flag' --device cuda --epochs 30 --patience 10 --out "${OUT:-runs/slurm_$SLURM_JOB_ID}" "$@"

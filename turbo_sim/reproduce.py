@@ -38,8 +38,8 @@ BEST_GP = (('gp_z_tilde', 10.0), ('gp_x_hat', 10.0), ('gp_x_tilde', 10.0), ('gp_
 BEST_PAIRED = (('L_z_tilde', 1.0), ('L_x_tilde', 1.0))  # the two paired terms at 1, the cycle terms L_x^, L_z^ at the preset's 10
 FLOW_NLL = tuple((t, 1.0) for t in ('L_z_tilde', 'L_x_hat', 'L_x_tilde', 'L_z_hat'))   # flows: the four supervised terms as NLLs in nats, weight 1 each
 FLOW = dict(maps='flow', distance='nll', flow_transforms=3, flow_hidden=(96, 96))      # spline flows of the size the CPU budget allows
-CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn', 'turbo-sim response', 'turbo-sim response met-nu', 'turbo-sim response transverse', 'turbo-sim response met-nu flag')
-DEFAULT_ROWS = ('turbo-sim response met-nu',)   # what `turbo-sim-reproduce` trains without --rows or --baselines: the shipped configuration   # 'turbo-sim best' is the one of these that wins on validation
+CANDIDATES = ('turbo-sim mlp', 'turbo-sim flow', 'turbo-sim flow + attention', 'turbo-sim + sinkhorn', 'turbo-sim response', 'turbo-sim response met-nu', 'turbo-sim response transverse', 'turbo-sim response met-nu flag', 'turbo-sim response hybrid')
+DEFAULT_ROWS = ('turbo-sim response met-nu flag',)   # what `turbo-sim-reproduce` trains without --rows or --baselines: the shipped configuration   # 'turbo-sim best' is the one of these that wins on validation
 
 def best_config(data, epochs=3, device='auto', **kw) -> TrainConfig:
     "The settings of `turbo-sim mlp` (Step 3's `turbo-sim best`): MLP maps with noise inputs, every term, WGAN-GP critics"
@@ -61,7 +61,8 @@ def candidate_configs(data, epochs=3, device='auto', **kw) -> dict:
             'turbo-sim + sinkhorn': replace(mlp, sinkhorn_weight=1.0), 'turbo-sim response': response_config(data, epochs, device, **kw),
             **{name: response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'visible_coordinate': visible, **kw})
                for name, visible in (('turbo-sim response met-nu', 'log'), ('turbo-sim response transverse', 'transverse'))},
-            'turbo-sim response met-nu flag': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'unmatched_flag': True, **kw})}
+            'turbo-sim response met-nu flag': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'unmatched_flag': True, **kw}),
+            'turbo-sim response hybrid': response_config(data, epochs, device, **{'met_coordinate': 'neutrino', 'unmatched_flag': True, 'visible_coordinate': 'hybrid', **kw})}
 
 def reference_config(data, epochs=100, device='auto', **kw) -> TrainConfig:
     "The public code's settings, with the weights it really back-propagates and x shuffled against z"
@@ -323,7 +324,7 @@ def reproduce_main(data:str='data/ttbar.h5', # FDL/ROL event file (the shipped t
                    baselines:bool=False, # train every row: the candidates and the baselines, under the same budget
                    max_train:int=0, # training events (0: all)
                    seeds:int=1, # train every row with seeds 0 .. SEEDS-1 (the table shows mean ± std)
-                   rows:str='', # comma-separated rows to train, e.g. 'turbo-sim mlp,AAE' ('': 'turbo-sim response met-nu', the shipped configuration; every row with --baselines)
+                   rows:str='', # comma-separated rows to train, e.g. 'turbo-sim mlp,AAE' ('': 'turbo-sim response met-nu flag', the shipped configuration; every row with --baselines)
                    patience:int=0, # end each run when its validation KS sum has not improved for PATIENCE epochs; --epochs is then the cap (0: all epochs)
                   ):
     "Reproduce the Turbo-Sim tt̄ results: train, choose `turbo-sim best` on validation, evaluate with the talk's KS protocol, write the table and figures to --out"
