@@ -7,8 +7,8 @@ __all__ = ['JET_PERMUTATIONS', 'MET_COORDINATES', 'VISIBLE_COORDINATES', 'UNMATC
            'JET_ASSIGNMENTS_T', 'UNFOLD_REFERENCES', 'MIN_BIN', 'MIN_SLOPE', 'MAX_LOGIT', 'wrap_phi', 'pt_eta_phi',
            'massless', 'minkowski_mass', 'objects', 'jet_threshold', 'jet_eta_max', 'passes_selection', 'is_pt_ordered',
            'delta_r_matrix', 'match_jets', 'check_coordinates', 'matched_objects', 'to_response', 'from_response',
-           'response_log_jacobian', 'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity', 'boost',
-           'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
+           'response_log_jacobian', 'pattern_code', 'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity',
+           'boost', 'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
            'resonance_log_jacobian', 'check_unfold_reference', 'neutrino_from_w', 'chi2_tops', 'to_relative_resonance',
            'from_relative_resonance', 'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow',
            'object_features', 'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow', 'clear_caches']
@@ -118,11 +118,12 @@ def to_response(x, # detector-level events (B, 24) in GeV
                 z, # their parton-level events (B, 24) in GeV
                 met_coordinate:str='recoil', # 'recoil': (ux, uy), all x objects' pT minus all partons'; 'neutrino': the missing pT minus the neutrino's
                 visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta; 'hybrid': 'scaled' for the jets farther than `UNMATCHED_DR` from their quark, 'log' for the others
+                matched=None, # `matched_objects(x, z)`, when the caller has it already
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
     check_coordinates(met_coordinate, visible_coordinate)
     xo, zo = objects(x), objects(z)
-    px, d = matched_objects(x, z)
+    px, d = matched_objects(x, z) if matched is None else matched
     vx, vz = pt_eta_phi(px), _visible(pt_eta_phi(zo))
     if visible_coordinate in ('log', 'hybrid'): r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
     if visible_coordinate != 'log':
@@ -175,11 +176,16 @@ def response_log_jacobian(x, # detector-level events (..., 24) in GeV; (B, 24) f
 
 
 # %% ../nbs/04b_response.ipynb #5996ee02
+def pattern_code(d, # each quark's Delta R to its matched jet (..., 4), as `matched_objects` gives it
+                 dr:float=UNMATCHED_DR):
+    "Which quarks b, b~, u, d~ (bits 0-3) have their jet farther than `dr`: one code (...) in 0..15"
+    return ((d > dr).long() * (2 ** torch.arange(4, device=d.device))).sum(-1)
+
 def unmatched_pattern(x, # detector-level events (B, 24) in GeV
                       z, # their parton-level events (B, 24) in GeV
                       dr:float=UNMATCHED_DR):
     "Which quarks b, b~, u, d~ (bits 0-3) have their matched jet (`match_jets`) farther than `dr`: one code (B,) in 0..15"
-    return ((matched_objects(x, z)[1] > dr).long() * (2 ** torch.arange(4, device=x.device))).sum(-1)
+    return pattern_code(matched_objects(x, z)[1], dr)
 
 def pattern_bits(k): "The unmatched quarks b, b~, u, d~ (..., 4) bool of the patterns `k` (...)"; return (k.unsqueeze(-1) // 2 ** torch.arange(4, device=k.device)) % 2 == 1
 
@@ -597,7 +603,7 @@ class ResponseFlow(CoordinateFlow):
             self.register_buffer('lin_mean', torch.zeros(18)); self.register_buffer('lin_std', torch.ones(18))
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}' + (', unmatched_flag=True' if self.unmatched_flag else '')
-    def coords(self, x, z): return to_response(x, z, self.met_coordinate, self.visible_coordinate)
+    def coords(self, x, z, matched=None): return to_response(x, z, self.met_coordinate, self.visible_coordinate, matched)
     def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern))
     def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
 
@@ -630,10 +636,11 @@ class ResponseFlow(CoordinateFlow):
     def _flow_log_prob(self, v_gev, c_gev, h):
         "With `unmatched_flag`: log P(k|z) + log q(responses|z, k) for the pattern k of (x, z), a lower bound on the log-density of the mixture over k"
         if not self.unmatched_flag: return super()._flow_log_prob(v_gev, c_gev, h)
-        k = unmatched_pattern(v_gev, c_gev)
+        matched = matched_objects(v_gev, c_gev)   # once: the pattern and the coordinates both need it
+        k = pattern_code(matched[1])
         log_pk = torch.log_softmax(self.flag_logits(h), -1).gather(-1, k.unsqueeze(-1)).squeeze(-1)
         mean, std = self.scales(k)
-        return self.flow.log_prob((self.coords(v_gev, c_gev) - mean) / std, None, h + self.flag_embed(k)) + log_pk
+        return self.flow.log_prob((self.coords(v_gev, c_gev, matched) - mean) / std, None, h + self.flag_embed(k)) + log_pk
 
     def _flow_sample(self, eps, h):
         "With `unmatched_flag`: the pattern k ~ P(k|z) from the last number of `eps` (by inverse CDF), then the responses given k from the others"
