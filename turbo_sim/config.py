@@ -77,7 +77,7 @@ class TrainConfig:
     flow_bins:int = 8                    # flows: bins of each rational-quadratic spline
     flow_hidden:tuple = (128, 128)       # flows: hidden widths of the networks that give the spline parameters
     visible_coordinate:str = 'log'       # maps='response': the electron and the jets as (log pT ratio, d eta, d phi) to their partons, or 'transverse': (d px, d py, d eta)
-    met_coordinate:str = 'recoil'        # maps='response': the missing pT through the recoil of every object, or 'neutrino': relative to the neutrino (`turbo_sim.response.to_response`)
+    met_coordinate:str = 'recoil'        # maps='response': the missing pT through the recoil of every object, 'neutrino': relative to the neutrino, or 'partial': the neutrino less fitted fractions of the objects' errors (`turbo_sim.response.to_response`)
     unfold_reference:str = 'absolute'    # maps='response': the encoder's tops in absolute coordinates, or 'chi2': relative to the tops the χ² reconstructs from x (`turbo_sim.response.to_relative_resonance`)
     unmatched_flag:bool = False          # maps='response': the decoder draws which quarks' jets are unmatched (dR > 0.4, 16 patterns) first, then the responses given it (`turbo_sim.response.unmatched_pattern`)
     # losses

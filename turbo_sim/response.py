@@ -7,8 +7,8 @@ __all__ = ['JET_PERMUTATIONS', 'MET_COORDINATES', 'VISIBLE_COORDINATES', 'UNMATC
            'JET_ASSIGNMENTS_T', 'UNFOLD_REFERENCES', 'MIN_BIN', 'MIN_SLOPE', 'MAX_LOGIT', 'wrap_phi', 'pt_eta_phi',
            'massless', 'minkowski_mass', 'objects', 'jet_threshold', 'jet_eta_max', 'passes_selection', 'is_pt_ordered',
            'delta_r_matrix', 'match_jets', 'check_coordinates', 'matched_objects', 'to_response', 'from_response',
-           'response_log_jacobian', 'pattern_code', 'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity',
-           'boost', 'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
+           'response_log_jacobian', 'fit_compensation', 'pattern_code', 'unmatched_pattern', 'pattern_bits', 'rapidity',
+           'velocity', 'boost', 'to_resonance', 'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell',
            'resonance_log_jacobian', 'check_unfold_reference', 'neutrino_from_w', 'chi2_tops', 'to_relative_resonance',
            'from_relative_resonance', 'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow',
            'object_features', 'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow', 'clear_caches']
@@ -92,7 +92,7 @@ def match_jets(jets, # (pT, eta, phi) of the four jets (B, 4, 3)
 # %% ../nbs/04b_response.ipynb #7312b597
 def _visible(kin): "The electron and the four jets or quarks (..., 5, 3) of kinematics (..., 6, 3)"; return torch.cat([kin[..., :1, :], kin[..., 2:, :]], -2)
 
-MET_COORDINATES = ('recoil', 'neutrino')   # how the missing pT enters the responses: through the recoil of every object, or relative to the neutrino
+MET_COORDINATES = ('recoil', 'neutrino', 'partial')   # how the missing pT enters the responses: through the recoil of every object, relative to the neutrino, or relative to the neutrino less a fitted fraction of each visible object's error ('partial')
 
 VISIBLE_COORDINATES = ('log', 'transverse', 'scaled', 'hybrid')   # each visible object as (log pT ratio, d eta, d phi) to its parton, as (d px, d py, d eta), as (d px, d py) / parton pT and d eta, or 'hybrid': the jets of unmatched quarks 'scaled', the other objects 'log'
 
@@ -112,6 +112,18 @@ def matched_objects(x, # detector-level events (B, 24) in GeV
     px = torch.cat([xo[:, :1], torch.gather(xo[:, 2:], 1, order.unsqueeze(-1).expand(-1, -1, 4))], 1)
     return px, torch.gather(delta_r_matrix(kz[:, 2:], kx[:, 2:]), 2, order.unsqueeze(-1)).squeeze(-1)
 
+def _object_kinds(d, # each quark's Delta R to its matched jet (..., 4)
+                 ):
+    "Kind (..., 5) of the electron and the four matched jets, the index into the compensation of 'partial': 0 the electron, 1 a jet within `UNMATCHED_DR` of its quark, 2 a farther one"
+    return torch.cat([torch.zeros_like(d[..., :1], dtype=torch.long), 1 + (d > UNMATCHED_DR).long()], -1)
+
+def _compensated(dvis, # transverse errors (..., 5, 2) of the electron and the matched jets, x minus parton, GeV
+                 kinds, # their kinds (..., 5), as `_object_kinds` gives them
+                 compensation, # fraction of an object's error that the missing pT compensates, per kind (3,)
+                ):
+    "What the missing pT compensates of the visible objects' errors (..., 2): the sum of each object's error times its kind's fraction"
+    return (dvis * compensation.to(dvis)[kinds].unsqueeze(-1)).sum(-2)
+
 def _linear_objects(unmatched): "Which of the electron and the four jets (..., 5) take linear coordinates in 'hybrid': the jets of `unmatched` quarks (..., 4)"; return torch.cat([torch.zeros_like(unmatched[..., :1]), unmatched], -1)
 
 def to_response(x, # detector-level events (B, 24) in GeV
@@ -119,6 +131,7 @@ def to_response(x, # detector-level events (B, 24) in GeV
                 met_coordinate:str='recoil', # 'recoil': (ux, uy), all x objects' pT minus all partons'; 'neutrino': the missing pT minus the neutrino's
                 visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta; 'hybrid': 'scaled' for the jets farther than `UNMATCHED_DR` from their quark, 'log' for the others
                 matched=None, # `matched_objects(x, z)`, when the caller has it already
+                compensation=None, # 'partial': the fraction (3,) of the errors of the electron, of a matched jet and of an unmatched jet that the missing pT compensates (`fit_compensation`)
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
     check_coordinates(met_coordinate, visible_coordinate)
@@ -130,14 +143,21 @@ def to_response(x, # detector-level events (B, 24) in GeV
         dpt = px[..., :2] - _visible(zo)[..., :2]
         lin = torch.cat([dpt if visible_coordinate == 'transverse' else dpt / vz[..., :1], (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
         r = lin if visible_coordinate != 'hybrid' else torch.where(_linear_objects(d > UNMATCHED_DR).unsqueeze(-1), lin, r)
-    missing = xo[..., :2].sum(1) - zo[..., :2].sum(1) if met_coordinate == 'recoil' else xo[:, 1, :2] - zo[:, 1, :2]
+    if met_coordinate == 'recoil': missing = xo[..., :2].sum(1) - zo[..., :2].sum(1)
+    else: missing = xo[:, 1, :2] - zo[:, 1, :2]
+    if met_coordinate == 'partial': missing = missing + _compensated(px[..., :2] - _visible(zo)[..., :2], _object_kinds(d), _need_compensation(compensation))
     return torch.cat([r.reshape(len(x), 15), missing, xo[:, 1, 2:3]], -1)
+
+def _need_compensation(compensation):
+    if compensation is None: raise ValueError("met_coordinate='partial' needs 'compensation', the fractions (3,) of the objects' errors that the missing pT compensates (see `fit_compensation`).")
+    return torch.as_tensor(compensation)
 
 def from_response(r, # response coordinates (*, B, 18), as `to_response` makes them
                   z, # parton-level events (B, 24) in GeV
                   met_coordinate:str='recoil', # as `to_response` made `r`
                   visible_coordinate:str='log', # as `to_response` made `r`
                   unmatched=None, # 'hybrid': which quarks b, b~, u, d~ have their jet in linear coordinates, (*, B, 4) bool
+                  compensation=None, # 'partial': as `to_response` made `r`
                  ):
     "Detector-level events (*, B, 24) in GeV, massless, jets in descending pT, from the responses `r` to the partons `z`"
     check_coordinates(met_coordinate, visible_coordinate)
@@ -151,6 +171,10 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
         lin = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
         vis = lin if visible_coordinate != 'hybrid' else torch.where(_linear_objects(unmatched).unsqueeze(-1), lin, vis)
     met_t = r[..., 15:17] + (zo[..., :2].sum(-2) - vis[..., :2].sum(-2) if met_coordinate == 'recoil' else zo[..., 1, :2])
+    if met_coordinate == 'partial':   # the kinds from the drawn jets' distances to their quarks, as `to_response` found them
+        kv = pt_eta_phi(vis[..., 1:, :])
+        d = torch.hypot(kv[..., 1] - vz[..., 1:, 1], wrap_phi(kv[..., 2] - vz[..., 1:, 2]))
+        met_t = met_t - _compensated(vis[..., :2] - _visible(zo)[..., :2], _object_kinds(d), _need_compensation(compensation))
     met3 = torch.cat([met_t, r[..., 17:18]], -1)
     met = torch.cat([met3, met3.norm(dim=-1, keepdim=True)], -1)
     jets = vis[..., 1:, :]
@@ -174,6 +198,16 @@ def response_log_jacobian(x, # detector-level events (..., 24) in GeV; (B, 24) f
     if visible_coordinate != 'scaled': return lj
     return lj - 2 * torch.log(_visible(pt_eta_phi(objects(z)))[..., 0]).sum(-1)
 
+def fit_compensation(x, # detector-level events (N, 24) in GeV
+                     z, # their parton-level events (N, 24) in GeV
+                    ):
+    "The fractions (3,) of the transverse errors of the electron, of a matched jet and of an unmatched jet that the missing pT compensates: least squares of (missing pT - neutrino pT) on minus the summed errors of each kind"
+    x, z = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(z, dtype=torch.float64)
+    px, d = matched_objects(x, z)
+    dvis, kinds = px[..., :2] - _visible(objects(z))[..., :2], _object_kinds(d)
+    per_kind = torch.stack([(dvis * (kinds == k).unsqueeze(-1)).sum(-2) for k in range(3)], -1)   # (N, 2, 3): summed error of each kind
+    target = objects(x)[:, 1, :2] - objects(z)[:, 1, :2]                                           # (N, 2)
+    return -torch.linalg.lstsq(per_kind.reshape(-1, 3), target.reshape(-1, 1)).solution.squeeze(-1)
 
 # %% ../nbs/04b_response.ipynb #5996ee02
 def pattern_code(d, # each quark's Delta R to its matched jet (..., 4), as `matched_objects` gives it
@@ -601,15 +635,18 @@ class ResponseFlow(CoordinateFlow):
             self.flag_embed = nn.Embedding(16, e); nn.init.zeros_(self.flag_embed.weight)   # added to the context embedding: ignored at first
         if visible_coordinate == 'hybrid':   # the linear coordinates of the unmatched jets have their own scales
             self.register_buffer('lin_mean', torch.zeros(18)); self.register_buffer('lin_std', torch.ones(18))
+        if met_coordinate == 'partial': self.register_buffer('compensation', torch.zeros(3))   # fitted with the scales (`fit_compensation`)
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}' + (', unmatched_flag=True' if self.unmatched_flag else '')
-    def coords(self, x, z, matched=None): return to_response(x, z, self.met_coordinate, self.visible_coordinate, matched)
-    def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern))
+    def _compensation(self): return self.compensation if self.met_coordinate == 'partial' else None
+    def coords(self, x, z, matched=None): return to_response(x, z, self.met_coordinate, self.visible_coordinate, matched, self._compensation())
+    def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern), self._compensation())
     def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
 
     @torch.no_grad()
     def fit_scales(self, z, x):
-        "As `CoordinateFlow.fit_scales`; with 'hybrid', each visible coordinate's scales fitted on the objects that take it: the log ones on matched objects, the linear ones on the unmatched jets"
+        "As `CoordinateFlow.fit_scales`; with 'partial', the compensation first; with 'hybrid', each visible coordinate's scales fitted on the objects that take it: the log ones on matched objects, the linear ones on the unmatched jets"
+        if self.met_coordinate == 'partial': self.compensation.copy_(fit_compensation(x, z))
         super().fit_scales(z, x)
         if self.visible_coordinate != 'hybrid': return self
         z, x = torch.as_tensor(z, dtype=torch.float64), torch.as_tensor(x, dtype=torch.float64)
