@@ -7,12 +7,12 @@ __all__ = ['JET_PERMUTATIONS', 'MET_COORDINATES', 'VISIBLE_COORDINATES', 'NEEDS_
            'LOG_PT_RANGE', 'Y_MAX', 'JET_ASSIGNMENTS_T', 'UNFOLD_REFERENCES', 'MIN_BIN', 'MIN_SLOPE', 'MAX_LOGIT',
            'wrap_phi', 'pt_eta_phi', 'massless', 'minkowski_mass', 'objects', 'jet_threshold', 'jet_eta_max',
            'passes_selection', 'is_pt_ordered', 'delta_r_matrix', 'match_jets', 'check_coordinates', 'matched_objects',
-           'to_response', 'from_response', 'response_log_jacobian', 'fit_compensation', 'pattern_code',
-           'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity', 'boost', 'to_resonance', 'two_body',
-           'physical_resonances', 'from_resonance', 'on_mass_shell', 'resonance_log_jacobian', 'check_unfold_reference',
-           'neutrino_from_w', 'chi2_tops', 'to_relative_resonance', 'from_relative_resonance', 'fast_softmax',
-           'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow', 'object_features', 'CoordinateFlow',
-           'ResponseFlow', 'ResonanceFlow', 'clear_caches']
+           'to_response', 'from_response', 'response_log_jacobian', 'fit_compensation', 'fit_balance_fraction',
+           'pattern_code', 'unmatched_pattern', 'pattern_bits', 'rapidity', 'velocity', 'boost', 'to_resonance',
+           'two_body', 'physical_resonances', 'from_resonance', 'on_mass_shell', 'resonance_log_jacobian',
+           'check_unfold_reference', 'neutrino_from_w', 'chi2_tops', 'to_relative_resonance', 'from_relative_resonance',
+           'fast_softmax', 'spline_knots', 'rq_spline', 'SplineCoupling', 'CouplingFlow', 'object_features',
+           'CoordinateFlow', 'ResponseFlow', 'ResonanceFlow', 'clear_caches']
 
 # %% ../nbs/04b_response.ipynb #ab9ab1f7
 import math
@@ -138,6 +138,7 @@ def to_response(x, # detector-level events (B, 24) in GeV
                 visible_coordinate:str='log', # 'log': (log pT ratio, d eta, d phi) of each visible object; 'transverse': (d px, d py, d eta) in GeV, GeV and units of eta; 'scaled': (d px, d py) / parton pT, d eta; 'hybrid': 'scaled' for the jets farther than `UNMATCHED_DR` from their quark, 'log' for the others
                 matched=None, # `matched_objects(x, z)`, when the caller has it already
                 compensation=None, # 'partial': the fraction (3,) of the errors of the electron, of a matched jet and of an unmatched jet that the missing pT compensates (`fit_compensation`)
+                balance_fraction=1.0, # 'balance': the chosen jet's transverse coordinates are its error plus this times the other four objects' summed error (1: the summed error of all five; `fit_balance_fraction`: uncorrelated with the others')
                ):
     "The 18 response coordinates (B, 18) of x given z: the electron and the jets matched to b, b~, u, d~ relative to their partons as `visible_coordinate` says, the missing pT as `met_coordinate` says, and the missing pz"
     check_coordinates(met_coordinate, visible_coordinate)
@@ -147,7 +148,7 @@ def to_response(x, # detector-level events (B, 24) in GeV
     if visible_coordinate in ('log', 'hybrid', 'balance'): r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
     if visible_coordinate != 'log':
         dpt = px[..., :2] - _visible(zo)[..., :2]
-        if visible_coordinate == 'balance': dpt = dpt.sum(-2, keepdim=True).expand_as(dpt)   # the summed transverse error of the five objects
+        if visible_coordinate == 'balance': dpt = dpt + balance_fraction * (dpt.sum(-2, keepdim=True) - dpt)   # each object's error plus the fraction of the other four's
         lin = torch.cat([dpt / vz[..., :1] if visible_coordinate in ('scaled', 'hybrid') else dpt, (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
         r = torch.where(_linear_objects(d > UNMATCHED_DR, visible_coordinate).unsqueeze(-1), lin, r) if visible_coordinate in NEEDS_PATTERN else lin
     if met_coordinate == 'recoil': missing = xo[..., :2].sum(1) - zo[..., :2].sum(1)
@@ -165,6 +166,7 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
                   visible_coordinate:str='log', # as `to_response` made `r`
                   unmatched=None, # 'hybrid': which quarks b, b~, u, d~ have their jet in linear coordinates, (*, B, 4) bool
                   compensation=None, # 'partial': as `to_response` made `r`
+                  balance_fraction=1.0, # 'balance': as `to_response` made `r`
                  ):
     "Detector-level events (*, B, 24) in GeV, massless, jets in descending pT, from the responses `r` to the partons `z`"
     check_coordinates(met_coordinate, visible_coordinate)
@@ -178,9 +180,9 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
         vis = massless(torch.stack([vz[..., 0] * torch.exp(rl[..., 0]), vz[..., 1] + rl[..., 1], vz[..., 2] + rl[..., 2]], -1))   # (*, B, 5, 4)
     if visible_coordinate != 'log':
         err = rr[..., :2] * vz[..., :1] if visible_coordinate in ('scaled', 'hybrid') else rr[..., :2]
-        if visible_coordinate == 'balance':   # the chosen object's error: the summed error less the others'
+        if visible_coordinate == 'balance':   # the chosen object's error: its coordinate less the fraction of the others' summed error
             others = torch.where(chosen, 0.0, vis[..., :2] - _visible(zo)[..., :2]).sum(-2, keepdim=True)
-            err = err - others
+            err = err - balance_fraction * others
         pt = _visible(zo)[..., :2] + err
         lin = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
         vis = lin if chosen is None else torch.where(chosen, lin, vis)
@@ -223,6 +225,16 @@ def fit_compensation(x, # detector-level events (N, 24) in GeV
     per_kind = torch.stack([(dvis * (kinds == k).unsqueeze(-1)).sum(-2) for k in range(3)], -1)   # (N, 2, 3): summed error of each kind
     target = objects(x)[:, 1, :2] - objects(z)[:, 1, :2]                                           # (N, 2)
     return -torch.linalg.lstsq(per_kind.reshape(-1, 3), target.reshape(-1, 1)).solution.squeeze(-1)
+
+def fit_balance_fraction(x, # detector-level events (N, 24) in GeV
+                         z, # their parton-level events (N, 24) in GeV
+                        ) -> float:
+    "The fraction a for 'balance' that makes the chosen jet's coordinate, its transverse error plus a times the other four objects' summed error, uncorrelated with that sum (least squares over the events with an unmatched jet, px and py pooled)"
+    x, z = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(z, dtype=torch.float64)
+    px, d = matched_objects(x, z)
+    err, chosen = px[..., :2] - _visible(objects(z))[..., :2], _linear_objects(d > UNMATCHED_DR, 'balance').unsqueeze(-1)
+    own, others = (err * chosen).sum(-2)[chosen.any(-2).squeeze(-1)], (err * ~chosen).sum(-2)[chosen.any(-2).squeeze(-1)]
+    return float(-(own * others).sum() / (others * others).sum())
 
 # %% ../nbs/04b_response.ipynb #5996ee02
 def pattern_code(d, # each quark's Delta R to its matched jet (..., 4), as `matched_objects` gives it
@@ -651,17 +663,25 @@ class ResponseFlow(CoordinateFlow):
         if visible_coordinate in NEEDS_PATTERN:   # the linear coordinates of the unmatched jets have their own scales
             self.register_buffer('lin_mean', torch.zeros(18)); self.register_buffer('lin_std', torch.ones(18))
         if met_coordinate == 'partial': self.register_buffer('compensation', torch.zeros(3))   # fitted with the scales (`fit_compensation`)
+        if visible_coordinate == 'balance': self.register_buffer('balance_fraction', torch.ones(()))   # fitted with the scales (`fit_balance_fraction`)
         if fit is not None: self.fit_scales(*fit)
     def extra_repr(self): return f'met_coordinate={self.met_coordinate!r}, visible_coordinate={self.visible_coordinate!r}' + (', unmatched_flag=True' if self.unmatched_flag else '')
     def _compensation(self): return self.compensation if self.met_coordinate == 'partial' else None
-    def coords(self, x, z, matched=None): return to_response(x, z, self.met_coordinate, self.visible_coordinate, matched, self._compensation())
-    def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern), self._compensation())
+    def _fraction(self): return self.balance_fraction if self.visible_coordinate == 'balance' else 1.0
+    def coords(self, x, z, matched=None): return to_response(x, z, self.met_coordinate, self.visible_coordinate, matched, self._compensation(), self._fraction())
+    def events(self, r, z, pattern=None): return from_response(r, z, self.met_coordinate, self.visible_coordinate, None if pattern is None else pattern_bits(pattern), self._compensation(), self._fraction())
+
+    def _load_from_state_dict(self, state, prefix, *args):
+        "A 'balance' checkpoint written before `balance_fraction` existed used the plain sum of the five errors: fraction 1"
+        if self.visible_coordinate == 'balance': state.setdefault(prefix + 'balance_fraction', torch.ones(()))
+        super()._load_from_state_dict(state, prefix, *args)
     def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
 
     @torch.no_grad()
     def fit_scales(self, z, x):
         "As `CoordinateFlow.fit_scales`; with 'partial', the compensation first; with 'hybrid', each visible coordinate's scales fitted on the objects that take it: the log ones on matched objects, the linear ones on the unmatched jets"
         if self.met_coordinate == 'partial': self.compensation.copy_(fit_compensation(x, z))
+        if self.visible_coordinate == 'balance': self.balance_fraction.fill_(fit_balance_fraction(x, z))
         super().fit_scales(z, x)
         if self.visible_coordinate not in NEEDS_PATTERN: return self
         z, x = torch.as_tensor(z, dtype=torch.float64), torch.as_tensor(x, dtype=torch.float64)
