@@ -132,6 +132,11 @@ def _linear_objects(unmatched, # which quarks b, b~, u, d~ have an unmatched jet
     if visible_coordinate == 'balance': unmatched = unmatched & (torch.cumsum(unmatched.long(), -1) == 1)
     return torch.cat([torch.zeros_like(unmatched[..., :1]), unmatched], -1)
 
+def _need_compensation(compensation):
+    "`compensation` as a tensor (3,); a ValueError naming `fit_compensation` when 'partial' was not given one"
+    if compensation is None: raise ValueError("met_coordinate='partial' needs 'compensation', the fractions (3,) of the objects' errors that the missing pT compensates (see `fit_compensation`).")
+    return torch.as_tensor(compensation)
+
 def to_response(x, # detector-level events (B, 24) in GeV
                 z, # their parton-level events (B, 24) in GeV
                 met_coordinate:str='recoil', # 'recoil': (ux, uy), all x objects' pT minus all partons'; 'neutrino': the missing pT minus the neutrino's
@@ -145,20 +150,16 @@ def to_response(x, # detector-level events (B, 24) in GeV
     xo, zo = objects(x), objects(z)
     px, d = matched_objects(x, z) if matched is None else matched
     vx, vz = pt_eta_phi(px), _visible(pt_eta_phi(zo))
+    err = px[..., :2] - _visible(zo)[..., :2]   # transverse errors (B, 5, 2) of the electron and the matched jets
     if visible_coordinate in ('log', 'hybrid', 'balance'): r = torch.stack([torch.log(vx[..., 0] / vz[..., 0]), vx[..., 1] - vz[..., 1], wrap_phi(vx[..., 2] - vz[..., 2])], -1)
     if visible_coordinate != 'log':
-        dpt = px[..., :2] - _visible(zo)[..., :2]
-        if visible_coordinate == 'balance': dpt = dpt + balance_fraction * (dpt.sum(-2, keepdim=True) - dpt)   # each object's error plus the fraction of the other four's
+        dpt = err + balance_fraction * (err.sum(-2, keepdim=True) - err) if visible_coordinate == 'balance' else err   # 'balance': each object's error plus the fraction of the other four's
         lin = torch.cat([dpt / vz[..., :1] if visible_coordinate in ('scaled', 'hybrid') else dpt, (vx[..., 1] - vz[..., 1]).unsqueeze(-1)], -1)
         r = torch.where(_linear_objects(d > UNMATCHED_DR, visible_coordinate).unsqueeze(-1), lin, r) if visible_coordinate in NEEDS_PATTERN else lin
     if met_coordinate == 'recoil': missing = xo[..., :2].sum(1) - zo[..., :2].sum(1)
     else: missing = xo[:, 1, :2] - zo[:, 1, :2]
-    if met_coordinate == 'partial': missing = missing + _compensated(px[..., :2] - _visible(zo)[..., :2], _object_kinds(d), _need_compensation(compensation))
+    if met_coordinate == 'partial': missing = missing + _compensated(err, _object_kinds(d), _need_compensation(compensation))
     return torch.cat([r.reshape(len(x), 15), missing, xo[:, 1, 2:3]], -1)
-
-def _need_compensation(compensation):
-    if compensation is None: raise ValueError("met_coordinate='partial' needs 'compensation', the fractions (3,) of the objects' errors that the missing pT compensates (see `fit_compensation`).")
-    return torch.as_tensor(compensation)
 
 def from_response(r, # response coordinates (*, B, 18), as `to_response` makes them
                   z, # parton-level events (B, 24) in GeV
@@ -172,7 +173,7 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
     check_coordinates(met_coordinate, visible_coordinate)
     if visible_coordinate in NEEDS_PATTERN and unmatched is None: raise ValueError(f"visible_coordinate={visible_coordinate!r} needs 'unmatched', the quarks whose jet is unmatched.")
     zo = objects(z)
-    vz = _visible(pt_eta_phi(zo))
+    vz, pt_z = _visible(pt_eta_phi(zo)), _visible(zo)[..., :2]   # the partons' (pT, eta, phi) and (px, py) (B, 5, ...)
     rr = r[..., :15].reshape(*r.shape[:-1], 5, 3)
     chosen = _linear_objects(unmatched, visible_coordinate).unsqueeze(-1) if visible_coordinate in NEEDS_PATTERN else None   # (*, B, 5, 1)
     if visible_coordinate in ('log', 'hybrid', 'balance'):
@@ -181,16 +182,16 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
     if visible_coordinate != 'log':
         err = rr[..., :2] * vz[..., :1] if visible_coordinate in ('scaled', 'hybrid') else rr[..., :2]
         if visible_coordinate == 'balance':   # the chosen object's error: its coordinate less the fraction of the others' summed error
-            others = torch.where(chosen, 0.0, vis[..., :2] - _visible(zo)[..., :2]).sum(-2, keepdim=True)
+            others = torch.where(chosen, 0.0, vis[..., :2] - pt_z).sum(-2, keepdim=True)
             err = err - balance_fraction * others
-        pt = _visible(zo)[..., :2] + err
+        pt = pt_z + err
         lin = massless(torch.stack([torch.hypot(pt[..., 0], pt[..., 1]), vz[..., 1] + rr[..., 2], torch.atan2(pt[..., 1], pt[..., 0])], -1))
         vis = lin if chosen is None else torch.where(chosen, lin, vis)
     met_t = r[..., 15:17] + (zo[..., :2].sum(-2) - vis[..., :2].sum(-2) if met_coordinate == 'recoil' else zo[..., 1, :2])
     if met_coordinate == 'partial':   # the kinds from the drawn jets' distances to their quarks, as `to_response` found them
         kv = pt_eta_phi(vis[..., 1:, :])
         d = torch.hypot(kv[..., 1] - vz[..., 1:, 1], wrap_phi(kv[..., 2] - vz[..., 1:, 2]))
-        met_t = met_t - _compensated(vis[..., :2] - _visible(zo)[..., :2], _object_kinds(d), _need_compensation(compensation))
+        met_t = met_t - _compensated(vis[..., :2] - pt_z, _object_kinds(d), _need_compensation(compensation))
     met3 = torch.cat([met_t, r[..., 17:18]], -1)
     met = torch.cat([met3, met3.norm(dim=-1, keepdim=True)], -1)
     jets = vis[..., 1:, :]
@@ -233,7 +234,8 @@ def fit_balance_fraction(x, # detector-level events (N, 24) in GeV
     x, z = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(z, dtype=torch.float64)
     px, d = matched_objects(x, z)
     err, chosen = px[..., :2] - _visible(objects(z))[..., :2], _linear_objects(d > UNMATCHED_DR, 'balance').unsqueeze(-1)
-    own, others = (err * chosen).sum(-2)[chosen.any(-2).squeeze(-1)], (err * ~chosen).sum(-2)[chosen.any(-2).squeeze(-1)]
+    has = (d > UNMATCHED_DR).any(-1)   # the events with an unmatched jet: those with a chosen one
+    own, others = (err * chosen).sum(-2)[has], (err * ~chosen).sum(-2)[has]
     return float(-(own * others).sum() / (others * others).sum())
 
 # %% ../nbs/04b_response.ipynb #5996ee02
