@@ -202,11 +202,12 @@ def from_response(r, # response coordinates (*, B, 18), as `to_response` makes t
 def response_log_jacobian(x, # detector-level events (..., 24) in GeV; (B, 24) for 'hybrid'
                           visible_coordinate:str='log', # as `to_response`
                           z=None, # their parton-level events (..., 24) in GeV: needed for 'scaled' and 'hybrid'
+                          matched=None, # `matched_objects(x, z)` if already computed (the 'hybrid' and 'balance' blocks need it)
                          ):
     "log |d(responses)/d(momenta of x)| (...): minus the sum over the electron and the jets of log(pT^3 cosh eta) ('log'), log(pT cosh eta) ('transverse'), or that plus 2 log(parton pT) ('scaled'; in 'hybrid' for the unmatched jets, 'log' for the others); the missing pT enters by a translation, whichever `met_coordinate`"
     if visible_coordinate in ('scaled', 'hybrid', 'balance') and z is None: raise ValueError(f"the Jacobian of visible_coordinate={visible_coordinate!r} depends on the partons: pass 'z'.")
     if visible_coordinate in NEEDS_PATTERN:   # ('balance': the summed error is a translation of the chosen object's given the others, so its block is 'transverse')
-        px, d = matched_objects(x, z)
+        px, d = matched_objects(x, z) if matched is None else matched
         kin, pt_z = pt_eta_phi(px), _visible(pt_eta_phi(objects(z)))[..., 0]
         linear = torch.log(kin[..., 0]) + (2 * torch.log(pt_z) if visible_coordinate == 'hybrid' else 0)
         per = torch.where(_linear_objects(d > UNMATCHED_DR, visible_coordinate), linear, 3 * torch.log(kin[..., 0]))
@@ -610,10 +611,12 @@ class CoordinateFlow(nn.Module):
         "Mean and standard deviation (18,) of the coordinates, by which they are standardised (a subclass may make them depend on `extra`)"
         return self.coord_mean, self.coord_std
 
-    def _log_scale(self, v_gev, c_gev): "Sum of the log standard deviations of the coordinates of `v_gev` given `c_gev`: what standardising them adds to the log-density"; return torch.log(self.coord_std).sum()
+    def _pairing(self, v_gev, c_gev): "What the coordinates, their scales and their Jacobian share for the events `v_gev` given `c_gev` (a subclass computes it once per call of `log_prob_gev`): here nothing"; return None
 
-    def _flow_log_prob(self, v_gev, c_gev, h):
-        "log-density (B,) of the standardised coordinates of `v_gev` given `c_gev`, embedded as `h`"
+    def _log_scale(self, v_gev, c_gev, pairing=None): "Sum of the log standard deviations of the coordinates of `v_gev` given `c_gev`: what standardising them adds to the log-density"; return torch.log(self.coord_std).sum()
+
+    def _flow_log_prob(self, v_gev, c_gev, h, pairing=None):
+        "log-density (B,) of the standardised coordinates of `v_gev` given `c_gev`, embedded as `h` (`pairing`: as `_pairing` gives it, unused here)"
         return self.flow.log_prob((self.coords(v_gev, c_gev) - self.coord_mean) / self.coord_std, None, h)
 
     def _flow_sample(self, eps, h):
@@ -629,7 +632,8 @@ class CoordinateFlow(nn.Module):
     def log_prob_gev(self, v, c, # events (B, 24) and their context events (B, 24), in GeV
                     ):
         "log p(v|c) (B,) in nats over the 18 momenta of `v` in GeV: the coordinates' density with their Jacobian"
-        return self._flow_log_prob(v, c, self.embedding(c, 'GeV')) - self._log_scale(v, c) + self.log_jacobian(v, c)
+        p = self._pairing(v, c)
+        return self._flow_log_prob(v, c, self.embedding(c, 'GeV'), p) - self._log_scale(v, c, p) + self.log_jacobian(v, c, p)
 
     def rsample(self, c, # context events (B, 24), normalised
                 n_samples:int=None, # None: (B, 24); k: (k, B, 24)
@@ -677,7 +681,8 @@ class ResponseFlow(CoordinateFlow):
         "A 'balance' checkpoint written before `balance_fraction` existed used the plain sum of the five errors: fraction 1"
         if self.visible_coordinate == 'balance': state.setdefault(prefix + 'balance_fraction', torch.ones(()))
         super()._load_from_state_dict(state, prefix, *args)
-    def log_jacobian(self, x, z): return response_log_jacobian(x, self.visible_coordinate, z)
+    def log_jacobian(self, x, z, matched=None): return response_log_jacobian(x, self.visible_coordinate, z, matched)
+    def _pairing(self, x, z): "With `unmatched_flag`, the jets matched to their quarks (`matched_objects`): the pattern, the coordinates, the scales and the Jacobian all need them, so `log_prob_gev` matches once"; return matched_objects(x, z) if self.unmatched_flag else None
 
     @torch.no_grad()
     def fit_scales(self, z, x):
@@ -702,15 +707,17 @@ class ResponseFlow(CoordinateFlow):
         lin = self._linear_coords(extra)
         return torch.where(lin, self.lin_mean, self.coord_mean), torch.where(lin, self.lin_std, self.coord_std)
 
-    def _log_scale(self, v_gev, c_gev): return torch.log(self.scales(unmatched_pattern(v_gev, c_gev) if self.visible_coordinate in NEEDS_PATTERN else None)[1]).sum(-1)
+    def _log_scale(self, v_gev, c_gev, matched=None):
+        if self.visible_coordinate not in NEEDS_PATTERN: return torch.log(self.coord_std).sum()
+        return torch.log(self.scales(pattern_code((matched_objects(v_gev, c_gev) if matched is None else matched)[1]))[1]).sum(-1)
 
     @property
     def eps_dim(self) -> int: "Standard-normal numbers drawn per outcome: one more for the pattern with `unmatched_flag`"; return 18 + self.unmatched_flag
 
-    def _flow_log_prob(self, v_gev, c_gev, h):
-        "With `unmatched_flag`: log P(k|z) + log q(responses|z, k) for the pattern k of (x, z), a lower bound on the log-density of the mixture over k"
+    def _flow_log_prob(self, v_gev, c_gev, h, matched=None):
+        "With `unmatched_flag`: log P(k|z) + log q(responses|z, k) for the pattern k of (x, z), a lower bound on the log-density of the mixture over k (`matched`: `matched_objects(v_gev, c_gev)` if already computed)"
         if not self.unmatched_flag: return super()._flow_log_prob(v_gev, c_gev, h)
-        matched = matched_objects(v_gev, c_gev)   # once: the pattern and the coordinates both need it
+        if matched is None: matched = matched_objects(v_gev, c_gev)   # once: the pattern and the coordinates both need it
         k = pattern_code(matched[1])
         log_pk = torch.log_softmax(self.flag_logits(h), -1).gather(-1, k.unsqueeze(-1)).squeeze(-1)
         mean, std = self.scales(k)
@@ -743,7 +750,7 @@ class ResonanceFlow(CoordinateFlow):
     def coords(self, z, x): return to_resonance(z) if self.reference == 'absolute' else to_relative_resonance(z, x)
     def events(self, v, x, extra=None): return from_resonance(v) if self.reference == 'absolute' else from_relative_resonance(v, x)
     # (the same for both references: a translation by a function of x)
-    def log_jacobian(self, z, x): return resonance_log_jacobian(on_mass_shell(z.to(torch.float64))).to(z.dtype)
+    def log_jacobian(self, z, x, pairing=None): return resonance_log_jacobian(on_mass_shell(z.to(torch.float64))).to(z.dtype)
 
 def clear_caches(model:nn.Module):
     "Forget the cached context embeddings of every `CoordinateFlow` in `model`: the training step calls it first"
