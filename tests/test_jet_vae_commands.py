@@ -47,6 +47,10 @@ def test_beta_scan_command(tmp_path):
     chains = scan_chains(read_scan(out/'scan.csv'))
     assert list(chains) == [('fine-to-coarse', 0), ('coarse-to-fine', 0)] and list(chains[('coarse-to-fine', 0)]['beta_GeV']) == [5., 50.]
     assert len((out/'scan.csv').read_text().splitlines()) == 1 + 3 + 2
+    # pass 2 of the coarse-to-fine chain climbs back from where pass 1 ended (5 GeV): only 50 GeV is run, in a folder of its own
+    run('turbo-sim-beta-scan', '--data', DATA, '--out', out, *grid, '--n-beta', 2, '--direction', 'coarse-to-fine', '--scan-pass', 2, *SMALL)
+    chains = scan_chains(read_scan(out/'scan.csv'))
+    assert list(chains[('coarse-to-fine, pass 2', 0)]['beta_GeV']) == [50.] and (out/'coarse-to-fine_seed0_pass2'/'beta_50'/'best.pt').exists()
 
 
 def test_jet_vae_uncentred(tmp_path):
@@ -73,3 +77,5 @@ def test_beta_scan_bad_grid(tmp_path):
     assert not (tmp_path/'bad').exists()
     r = run('turbo-sim-beta-scan', '--out', tmp_path/'bad', '--direction', 'up', *SMALL, ok=False)
     assert "'direction' (--direction) must be one of fine-to-coarse, coarse-to-fine" in r.stderr and 'Traceback' not in r.stderr
+    r = run('turbo-sim-beta-scan', '--data', DATA, '--out', tmp_path/'bad', '--scan-pass', 2, *SMALL, ok=False)   # no pass 1 to start from
+    assert 'pass 1 of the fine-to-coarse chain of seed 0 has no finished beta' in r.stderr and 'Traceback' not in r.stderr

@@ -7,9 +7,10 @@ __all__ = ['COORD_SCALE', 'OLD_BETA_FACTOR', 'ACTIVE_NATS', 'LOG_NAMES', 'SCAN_C
            'beta_scan_cli', 'mlp', 'encoder_inputs', 'EFNEncoder', 'CloudDecoder', 'JetVAE', 'JetVAEConfig',
            'kl_per_direction', 'jet_vae_terms', 'jet_vae_loss', 'uncentred_coords', 'jet_tensors', 'jet_splits',
            'latent_summary', 'converged', 'schedule', 'load_jet_vae', 'run_status', 'train_jet_vae', 'toy_jet_arrays',
-           'beta_grid', 'scan_grid', 'append_scan_row', 'write_scan', 'read_scan', 'scan_chains', 'beta_scan',
-           'scan_dimensions', 'plot_scan', 'export_scan', 'jet_vae_main', 'beta_scan_main', 'onset_betas',
-           'jet_physics', 'latent_means', 'gaussian_scan', 'onset_groups', 'scan_claims']
+           'beta_grid', 'scan_grid', 'append_scan_row', 'write_scan', 'read_scan', 'scan_chains', 'pass_label',
+           'split_label', 'pass_order', 'chain_folder', 'best_of_passes', 'beta_scan', 'scan_dimensions', 'plot_scan',
+           'export_scan', 'jet_vae_main', 'beta_scan_main', 'onset_betas', 'jet_physics', 'latent_means',
+           'gaussian_scan', 'onset_groups', 'scan_claims']
 
 # %% ../nbs/11_jet_vae.ipynb #35610d1d
 import json, math, time
@@ -380,13 +381,44 @@ def read_scan(path) -> dict:
     return _old_scan(table, path) if old else table
 
 def scan_chains(scan:dict) -> dict:
-    "The rows of `scan` split by run: (direction, seed) -> the same columns, sorted by beta"
+    "The rows of `scan` split by run: (direction, seed) -> the same columns, sorted by beta (a later pass of a chain is a run of its own, its direction 'coarse-to-fine, pass 2' ...)"
     chains = {}
     for key in dict.fromkeys(zip(scan['direction'], scan['seed'])):
         rows = np.flatnonzero((scan['direction'] == key[0]) & (scan['seed'] == key[1]))
         rows = rows[np.argsort(scan['beta_GeV'][rows])]
         chains[(str(key[0]), int(key[1]))] = {c: v[rows] for c, v in scan.items()}
     return chains
+
+def pass_label(direction:str, scan_pass:int=1) -> str:
+    "The scan table's `direction` of pass `scan_pass` of a chain that started in `direction`: 'coarse-to-fine', 'coarse-to-fine, pass 2', ..."
+    return direction if scan_pass == 1 else f'{direction}, pass {scan_pass}'
+
+def split_label(label:str) -> tuple:
+    "(direction, pass) of a scan table's `direction` label, the inverse of `pass_label`"
+    direction, _, rest = label.partition(', pass ')
+    return direction, int(rest) if rest else 1
+
+def pass_order(direction:str, scan_pass:int=1) -> str:
+    "The order of the betas in pass `scan_pass` of a chain that started in `direction`: the passes go up and down the grid in turn"
+    return direction if scan_pass % 2 else DIRECTIONS[1 - DIRECTIONS.index(direction)]
+
+def chain_folder(label:str, seed:int) -> str:
+    "The folder of a chain's runs: '<direction>_seed<seed>', and '_pass<p>' after it for a later pass"
+    direction, p = split_label(label)
+    return f'{direction}_seed{seed}' + ('' if p == 1 else f'_pass{p}')
+
+def best_of_passes(chains:dict) -> dict:
+    "One chain per direction and seed from `scan_chains`' runs: at each beta the row of the pass with the lowest validation loss; a column 'pass' says which"
+    merged = {}
+    for (label, seed), c in chains.items():
+        key, p = (split_label(label)[0], seed), split_label(label)[1]
+        c = dict(c, **{'pass': np.full(len(c['beta_GeV']), p)})
+        if key not in merged: merged[key] = c; continue
+        m = merged[key]
+        both = {k: np.concatenate([m[k], c[k]]) for k in m}
+        keep = [min(np.flatnonzero(both['beta_GeV'] == b), key=lambda i: both['val_loss'][i]) for b in np.unique(both['beta_GeV'])]
+        merged[key] = {k: v[keep] for k, v in both.items()}
+    return merged
 
 # %% ../nbs/11_jet_vae.ipynb #e19b0012
 def _scan_row(cfg, run:Path, direction:str, val) -> dict:
@@ -398,7 +430,7 @@ def _scan_row(cfg, run:Path, direction:str, val) -> dict:
                 kl_total=s['kl_total'], emd2=s['emd2'], emd2_train=s['emd2_train'], n_active=s['n_active'], kl_per_direction=s['kl_per_direction'].tolist())
 
 def _done(path, direction, seed) -> set:
-    "The betas of the scan CSV `path` already run in `direction` with `seed`"
+    "The betas of the scan CSV `path` already run in `direction` (a `pass_label`) with `seed`"
     if not Path(path).exists(): return set()
     chain = scan_chains(read_scan(path)).get((direction, seed))
     return set() if chain is None else set(chain['beta_GeV'].tolist())
@@ -407,22 +439,31 @@ def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` is set per r
               betas:list, # the grid in GeV
               out, # folder: scan.csv (every run's row), and one folder of runs per direction and seed
               direction:str='fine-to-coarse', # or 'coarse-to-fine': the order of the betas, each run starting from the previous one's best weights
-              jets:dict=None, progress:bool=True) -> list:
+              jets:dict=None, progress:bool=True,
+              scan_pass:int=1, # 1: the chain's first pass, from fresh weights; 2, 3, ...: back down (up) the grid from where pass `scan_pass` - 1 ended
+             ) -> list:
     "Train one VAE per beta of `betas` in `direction`, each from its neighbour's weights and to convergence; append each finished beta's row to `out`/scan.csv; resumable. The rows of this chain"
     if direction not in DIRECTIONS: raise ValueError(f"'direction' must be one of {', '.join(DIRECTIONS)}; got {direction!r}.")
+    if scan_pass < 1: raise ValueError(f"'scan_pass' must be 1 (the first pass) or more; got {scan_pass}.")
     out, init, rows = Path(out), None, []
-    chain, csv_path = out/f'{direction}_seed{cfg.seed}', out/'scan.csv'
+    label, order, csv_path = pass_label(direction, scan_pass), pass_order(direction, scan_pass), out/'scan.csv'
+    chain = out/chain_folder(label, cfg.seed)
+    if scan_pass > 1:   # start from the weights where the previous pass ended, and do not run that beta again
+        previous = scan_chains(read_scan(csv_path)).get((pass_label(direction, scan_pass - 1), cfg.seed)) if csv_path.exists() else None
+        if previous is None: raise ValueError(f"{csv_path}: pass {scan_pass - 1} of the {direction} chain of seed {cfg.seed} has no finished beta; run it before pass {scan_pass}.")
+        turn = float(previous['beta_GeV'].min() if pass_order(direction, scan_pass - 1) == 'coarse-to-fine' else previous['beta_GeV'].max())
+        init, betas = out/chain_folder(pass_label(direction, scan_pass - 1), cfg.seed)/f'beta_{turn:g}'/'best.pt', [b for b in betas if b != turn]
     jets = load_jets(cfg.data) if jets is None else jets
     val = jet_splits(cfg, 'cpu', jets)[1]
-    done = _done(csv_path, direction, cfg.seed)
-    for beta in sorted(betas, reverse=direction == 'coarse-to-fine'):
+    done = _done(csv_path, label, cfg.seed)
+    for beta in sorted(betas, reverse=order == 'coarse-to-fine'):
         run_cfg, run = replace(cfg, beta_GeV=beta), chain/f'beta_{beta:g}'
         if beta not in done:
             if not ((run/'last.pt').exists() and run_status(run/'last.pt')['stop']):
                 train_jet_vae(run_cfg, run, resume=True, init=init, jets=jets, progress=progress)
-            append_scan_row(row := _scan_row(run_cfg, run, direction, val), csv_path)
+            append_scan_row(row := _scan_row(run_cfg, run, label, val), csv_path)
             rows.append(row)
-            if progress: print(f"{direction}, seed {cfg.seed}, beta {beta:g} GeV: {row['epochs']} epochs, converged {row['converged']}; KL {row['kl_total']:.3g} nats, "
+            if progress: print(f"{label}, seed {cfg.seed}, beta {beta:g} GeV: {row['epochs']} epochs, converged {row['converged']}; KL {row['kl_total']:.3g} nats, "
                                f"{row['n_active']} active directions, <EMD^2> {row['emd2']:.4g} GeV^2")
         init = run/'best.pt'
     return rows
@@ -467,13 +508,13 @@ def plot_scan(scan:dict, path=None):
 
 # %% ../nbs/11_jet_vae.ipynb #fe2c713c
 def export_scan(scan_dir, # the `--out` folder of turbo-sim-beta-scan
-                dest, # results folder: dest.csv, dest.png and dest/<direction>_seed<seed>/beta_<b>.pt are written
+                dest, # results folder: dest.csv, dest.png and dest/<chain_folder>/beta_<b>.pt are written
                ):
     "Copy the scan in `scan_dir` to `dest`.csv, `dest`.png and the best model of every run in the folder `dest`"
     scan_dir, dest = Path(scan_dir), Path(dest)
     scan = read_scan(scan_dir/'scan.csv')
     for direction, seed, b in zip(scan['direction'], scan['seed'], scan['beta_GeV']):
-        chain = f'{direction}_seed{seed}'
+        chain = chain_folder(direction, seed)
         ckpt, history = load_checkpoint(scan_dir/chain/f'beta_{b:g}'/'best.pt'), load_checkpoint(scan_dir/chain/f'beta_{b:g}'/'last.pt')['history']
         (dest/chain).mkdir(parents=True, exist_ok=True)
         save_checkpoint(dest/chain/f'beta_{b:g}.pt', dict(config=ckpt['config'], epoch=ckpt['epoch'], model=ckpt['model'], history=history))
@@ -526,6 +567,7 @@ def beta_scan_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-je
                    distance:str=DEFAULT_EMD, # the loss's EMD (turbo_sim.emd.EMD_METHODS)
                    uncentred:bool=False, # uncentred clouds (jet eta + d_y, jet phi + d_phi)
                    batch_size:int=256, lr:float=1e-3, n_val:int=2000, seed:int=0, device:str='auto',
+                   scan_pass:int=1, # 2, 3, ...: go back over the grid from where the previous pass of this direction and seed ended
                    quiet:bool=False):
     "Scan the jet VAE over a grid of beta in one direction, each run warm-started from its neighbour and trained to convergence; resumable, every run a row of scan.csv"
     cfg = JetVAEConfig(data=data, n_latent=n_latent, hidden=hidden, distance=distance, uncentred=uncentred, epochs=epochs, batch_size=batch_size, lr=lr,
@@ -536,7 +578,7 @@ def beta_scan_main(data:str='data/wjets.h5', # HDF5 file of W jets (turbo-sim-je
     except ValueError: raise ValueError(f"'more_betas' (--more-betas) must be numbers separated by commas, e.g. 22.4,25.1; got {more_betas!r}.") from None
     if any(b <= 0 for b in extra): raise ValueError(f"'more_betas' (--more-betas) must be positive; got {more_betas!r}.")
     grid = beta_grid(beta_min, beta_max, n_beta) if n_beta else scan_grid(beta_min, beta_max)
-    beta_scan(cfg, sorted(set(grid) | set(extra)), out, direction, progress=not quiet)
+    beta_scan(cfg, sorted(set(grid) | set(extra)), out, direction, progress=not quiet, scan_pass=scan_pass)
     plot_scan(read_scan(Path(out)/'scan.csv'), Path(out)/'scan.png')
     print(f"{out}/scan.csv and {out}/scan.png written")
 
@@ -637,6 +679,6 @@ def _claim_d(chains, n_groups=3, min_steps=2, below=5., min_D=5.) -> dict:
     return dict(passed=passed, n_groups=[len(g) for g in groups], groups=groups[0], median_D_below=[round(d, 2) for d in D_fine])
 
 def scan_claims(scan:dict) -> dict:
-    "The talk's claims A-D tested on a scan (`read_scan`): for each a dict with `passed` and the numbers behind it"
-    chains = scan_chains(scan)
+    "The talk's claims A-D tested on a scan (`read_scan`), each chain at each beta by its best pass (`best_of_passes`): for each claim a dict with `passed` and the numbers behind it"
+    chains = best_of_passes(scan_chains(scan))   # a chain's answer at each beta: its best pass on validation
     return dict(A=_claim_a(chains), B=_claim_b(chains), C=_claim_c(chains), D=_claim_d(chains))
