@@ -411,7 +411,8 @@ def best_of_passes(chains:dict) -> dict:
     "One chain per direction and seed from `scan_chains`' runs: at each beta the row of the pass with the lowest validation loss; a column 'pass' says which"
     merged = {}
     for (label, seed), c in chains.items():
-        key, p = (split_label(label)[0], seed), split_label(label)[1]
+        direction, p = split_label(label)
+        key = (direction, seed)
         c = dict(c, **{'pass': np.full(len(c['beta_GeV']), p)})
         if key not in merged: merged[key] = c; continue
         m = merged[key]
@@ -429,12 +430,6 @@ def _scan_row(cfg, run:Path, direction:str, val) -> dict:
     return dict(direction=direction, seed=cfg.seed, beta_GeV=cfg.beta_GeV, converged=status['converged'], epochs=status['epochs'], val_loss=s['val_loss'],
                 kl_total=s['kl_total'], emd2=s['emd2'], emd2_train=s['emd2_train'], n_active=s['n_active'], kl_per_direction=s['kl_per_direction'].tolist())
 
-def _done(path, direction, seed) -> set:
-    "The betas of the scan CSV `path` already run in `direction` (a `pass_label`) with `seed`"
-    if not Path(path).exists(): return set()
-    chain = scan_chains(read_scan(path)).get((direction, seed))
-    return set() if chain is None else set(chain['beta_GeV'].tolist())
-
 def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` is set per run
               betas:list, # the grid in GeV
               out, # folder: scan.csv (every run's row), and one folder of runs per direction and seed
@@ -447,15 +442,15 @@ def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` is set per r
     if scan_pass < 1: raise ValueError(f"'scan_pass' must be 1 (the first pass) or more; got {scan_pass}.")
     out, init, rows = Path(out), None, []
     label, order, csv_path = pass_label(direction, scan_pass), pass_order(direction, scan_pass), out/'scan.csv'
-    chain = out/chain_folder(label, cfg.seed)
+    chain, chains = out/chain_folder(label, cfg.seed), scan_chains(read_scan(csv_path)) if csv_path.exists() else {}   # the runs finished so far
     if scan_pass > 1:   # start from the weights where the previous pass ended, and do not run that beta again
-        previous = scan_chains(read_scan(csv_path)).get((pass_label(direction, scan_pass - 1), cfg.seed)) if csv_path.exists() else None
+        previous = chains.get((pass_label(direction, scan_pass - 1), cfg.seed))
         if previous is None: raise ValueError(f"{csv_path}: pass {scan_pass - 1} of the {direction} chain of seed {cfg.seed} has no finished beta; run it before pass {scan_pass}.")
         turn = float(previous['beta_GeV'].min() if pass_order(direction, scan_pass - 1) == 'coarse-to-fine' else previous['beta_GeV'].max())
         init, betas = out/chain_folder(pass_label(direction, scan_pass - 1), cfg.seed)/f'beta_{turn:g}'/'best.pt', [b for b in betas if b != turn]
     jets = load_jets(cfg.data) if jets is None else jets
     val = jet_splits(cfg, 'cpu', jets)[1]
-    done = _done(csv_path, label, cfg.seed)
+    done = set(chains[(label, cfg.seed)]['beta_GeV'].tolist()) if (label, cfg.seed) in chains else set()
     for beta in sorted(betas, reverse=order == 'coarse-to-fine'):
         run_cfg, run = replace(cfg, beta_GeV=beta), chain/f'beta_{beta:g}'
         if beta not in done:

@@ -708,7 +708,7 @@ class ResponseFlow(CoordinateFlow):
         return torch.where(lin, self.lin_mean, self.coord_mean), torch.where(lin, self.lin_std, self.coord_std)
 
     def _log_scale(self, v_gev, c_gev, matched=None):
-        if self.visible_coordinate not in NEEDS_PATTERN: return torch.log(self.coord_std).sum()
+        if self.visible_coordinate not in NEEDS_PATTERN: return super()._log_scale(v_gev, c_gev)
         return torch.log(self.scales(pattern_code((matched_objects(v_gev, c_gev) if matched is None else matched)[1]))[1]).sum(-1)
 
     @property
