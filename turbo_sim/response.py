@@ -681,7 +681,7 @@ class ResponseFlow(CoordinateFlow):
         "A 'balance' checkpoint written before `balance_fraction` existed used the plain sum of the five errors: fraction 1"
         if self.visible_coordinate == 'balance': state.setdefault(prefix + 'balance_fraction', torch.ones(()))
         super()._load_from_state_dict(state, prefix, *args)
-    def log_jacobian(self, x, z, matched=None): return response_log_jacobian(x, self.visible_coordinate, z, matched)
+    def log_jacobian(self, x, z, pairing=None): return response_log_jacobian(x, self.visible_coordinate, z, pairing)   # (`pairing`: `matched_objects(x, z)`, as `_pairing` gives it)
     def _pairing(self, x, z): "With `unmatched_flag`, the jets matched to their quarks (`matched_objects`): the pattern, the coordinates, the scales and the Jacobian all need them, so `log_prob_gev` matches once"; return matched_objects(x, z) if self.unmatched_flag else None
 
     @torch.no_grad()
@@ -707,17 +707,17 @@ class ResponseFlow(CoordinateFlow):
         lin = self._linear_coords(extra)
         return torch.where(lin, self.lin_mean, self.coord_mean), torch.where(lin, self.lin_std, self.coord_std)
 
-    def _log_scale(self, v_gev, c_gev, matched=None):
+    def _log_scale(self, v_gev, c_gev, pairing=None):
         if self.visible_coordinate not in NEEDS_PATTERN: return super()._log_scale(v_gev, c_gev)
-        return torch.log(self.scales(pattern_code((matched_objects(v_gev, c_gev) if matched is None else matched)[1]))[1]).sum(-1)
+        return torch.log(self.scales(pattern_code((matched_objects(v_gev, c_gev) if pairing is None else pairing)[1]))[1]).sum(-1)
 
     @property
     def eps_dim(self) -> int: "Standard-normal numbers drawn per outcome: one more for the pattern with `unmatched_flag`"; return 18 + self.unmatched_flag
 
-    def _flow_log_prob(self, v_gev, c_gev, h, matched=None):
-        "With `unmatched_flag`: log P(k|z) + log q(responses|z, k) for the pattern k of (x, z), a lower bound on the log-density of the mixture over k (`matched`: `matched_objects(v_gev, c_gev)` if already computed)"
+    def _flow_log_prob(self, v_gev, c_gev, h, pairing=None):
+        "With `unmatched_flag`: log P(k|z) + log q(responses|z, k) for the pattern k of (x, z), a lower bound on the log-density of the mixture over k (`pairing`: `matched_objects(v_gev, c_gev)` if already computed)"
         if not self.unmatched_flag: return super()._flow_log_prob(v_gev, c_gev, h)
-        if matched is None: matched = matched_objects(v_gev, c_gev)   # once: the pattern and the coordinates both need it
+        matched = matched_objects(v_gev, c_gev) if pairing is None else pairing   # once: the pattern and the coordinates both need it
         k = pattern_code(matched[1])
         log_pk = torch.log_softmax(self.flag_logits(h), -1).gather(-1, k.unsqueeze(-1)).squeeze(-1)
         mean, std = self.scales(k)
