@@ -442,7 +442,8 @@ def beta_scan(cfg:JetVAEConfig, # settings of every run; `beta_GeV` is set per r
     if scan_pass < 1: raise ValueError(f"'scan_pass' must be 1 (the first pass) or more; got {scan_pass}.")
     out, init, rows = Path(out), None, []
     label, order, csv_path = pass_label(direction, scan_pass), pass_order(direction, scan_pass), out/'scan.csv'
-    chain, chains = out/chain_folder(label, cfg.seed), scan_chains(read_scan(csv_path)) if csv_path.exists() else {}   # the runs finished so far
+    chain = out/chain_folder(label, cfg.seed)
+    chains = scan_chains(read_scan(csv_path)) if csv_path.exists() else {}   # the runs finished so far
     if scan_pass > 1:   # start from the weights where the previous pass ended, and do not run that beta again
         previous = chains.get((pass_label(direction, scan_pass - 1), cfg.seed))
         if previous is None: raise ValueError(f"{csv_path}: pass {scan_pass - 1} of the {direction} chain of seed {cfg.seed} has no finished beta; run it before pass {scan_pass}.")
